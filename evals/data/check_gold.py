@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Check the cstassist evaluation gold set (evals/data/gold.jsonl).
+
+Usage (from the repository root):
+    python3 evals/data/check_gold.py [GOLD_FILE] [--corpus DIR] [--strict]
+
+Errors (exit status 1):
+  * a line that is not a JSON object, missing/extra fields, wrong field types
+  * duplicate ids, ids whose prefix does not match the kind (q/f answerable,
+    u unanswerable)
+  * unknown document ids, answerable items without documents/evidence,
+    unanswerable items with documents/evidence/follow_up_of
+  * an evidence string that does not occur verbatim in its document after
+    collapsing whitespace on both sides (" ".join(s.split()))
+  * a multi-document item whose evidence list is not one string per document
+  * a follow_up_of that does not refer to an existing (earlier) answerable item
+
+Warnings (reported, only fail the run with --strict):
+  * evidence shorter than 4 or longer than 12 words
+  * evidence containing markdown/link symbols (* # | [ ])
+  * evidence that spans a line break in the source file
+  * a question that copies 5+ consecutive words of its evidence
+
+Standard library only.
+"""
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+FIELDS = ["id", "question", "kind", "documents", "evidence", "follow_up_of"]
+KINDS = {"answerable", "unanswerable"}
+ID_RE = {"q": re.compile(r"^q\d{3,}$"), "f": re.compile(r"^f\d{3,}$"), "u": re.compile(r"^u\d{3,}$")}
+MARKUP_RE = re.compile(r"[*#|\[\]]")
+COPY_RUN = 5  # a question sharing this many consecutive words with its evidence is flagged
+
+
+def norm(s):
+    return " ".join(s.split())
+
+
+def words(s):
+    return re.findall(r"[a-z0-9]+(?:['’][a-z]+)?", s.lower())
+
+
+def shared_run(a, b, n):
+    """Return the first run of n consecutive words that a and b share, or None."""
+    wa, wb = words(a), words(b)
+    grams = {tuple(wb[i:i + n]) for i in range(len(wb) - n + 1)}
+    for i in range(len(wa) - n + 1):
+        g = tuple(wa[i:i + n])
+        if g in grams:
+            return " ".join(g)
+    return None
+
+
+def default_corpus():
+    for cand in (REPO / "corpus", Path("/work/shared/corpus")):
+        if cand.is_dir():
+            return cand
+    return REPO / "corpus"
+
+
+def load_corpus(folder):
+    docs = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.suffix in (".txt", ".md"):
+            docs[p.stem] = p.read_text(encoding="utf-8")
+    return docs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("gold", nargs="?", default=str(HERE / "gold.jsonl"))
+    ap.add_argument("--corpus", default=None, help="folder holding the corpus files (default: <repo>/corpus)")
+    ap.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    args = ap.parse_args()
+
+    corpus_dir = Path(args.corpus) if args.corpus else default_corpus()
+    if not corpus_dir.is_dir():
+        print(f"ERROR: corpus folder not found: {corpus_dir}")
+        return 1
+    raw = load_corpus(corpus_dir)
+    if not raw:
+        print(f"ERROR: no .txt/.md documents in {corpus_dir}")
+        return 1
+    flat = {d: norm(t) for d, t in raw.items()}
+    lines_of = {d: [norm(ln) for ln in t.splitlines()] for d, t in raw.items()}
+
+    errors, warnings = [], []
+    items, seen = [], {}
+
+    with open(args.gold, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                warnings.append(f"line {lineno}: blank line")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                errors.append(f"line {lineno}: invalid JSON ({e})")
+                continue
+            if not isinstance(obj, dict):
+                errors.append(f"line {lineno}: not a JSON object")
+                continue
+            missing = [f for f in FIELDS if f not in obj]
+            extra = [f for f in obj if f not in FIELDS]
+            if missing:
+                errors.append(f"line {lineno}: missing field(s) {missing}")
+                continue
+            if extra:
+                errors.append(f"line {lineno}: unexpected field(s) {extra}")
+            iid = obj["id"]
+            tag = f"line {lineno} ({iid})"
+            if not isinstance(iid, str) or not iid:
+                errors.append(f"line {lineno}: id must be a non-empty string")
+                continue
+            if iid in seen:
+                errors.append(f"{tag}: duplicate id (first on line {seen[iid]})")
+            seen.setdefault(iid, lineno)
+            if not isinstance(obj["question"], str) or not obj["question"].strip():
+                errors.append(f"{tag}: question must be a non-empty string")
+            if obj["kind"] not in KINDS:
+                errors.append(f"{tag}: kind must be one of {sorted(KINDS)}")
+            for f in ("documents", "evidence"):
+                if not isinstance(obj[f], list) or not all(isinstance(x, str) and x for x in obj[f]):
+                    errors.append(f"{tag}: {f} must be a list of non-empty strings")
+                    obj[f] = []
+            fu = obj["follow_up_of"]
+            if fu is not None and not isinstance(fu, str):
+                errors.append(f"{tag}: follow_up_of must be null or an id string")
+            obj["_line"] = lineno
+            items.append(obj)
+
+    by_id = {}
+    for o in items:
+        by_id.setdefault(o["id"], o)
+    for o in items:
+        iid, kind, docs, ev, fu = o["id"], o["kind"], o["documents"], o["evidence"], o["follow_up_of"]
+        tag = f"line {o['_line']} ({iid})"
+        # id prefix vs kind
+        prefix = "u" if kind == "unanswerable" else ("f" if fu is not None else "q")
+        if not ID_RE[prefix].match(iid):
+            errors.append(f"{tag}: id should look like {prefix}NNN for this kind of item")
+
+        if fu is not None and kind != "unanswerable":
+            base = by_id.get(fu)
+            if base is None:
+                errors.append(f"{tag}: follow_up_of {fu!r} does not exist")
+            elif base["_line"] >= o["_line"]:
+                errors.append(f"{tag}: follow_up_of {fu!r} must appear earlier in the file")
+            elif base["kind"] != "answerable":
+                errors.append(f"{tag}: follow_up_of {fu!r} is not an answerable item")
+
+        if kind == "unanswerable":
+            if docs or ev:
+                errors.append(f"{tag}: unanswerable item must have empty documents and evidence")
+            if fu is not None:
+                errors.append(f"{tag}: unanswerable item must not be a follow-up")
+            continue
+
+        if not docs:
+            errors.append(f"{tag}: answerable item has no documents")
+        if not ev:
+            errors.append(f"{tag}: answerable item has no evidence")
+        if len(set(docs)) != len(docs):
+            errors.append(f"{tag}: repeated document id")
+        unknown = [d for d in docs if d not in raw]
+        if unknown:
+            errors.append(f"{tag}: unknown document id(s) {unknown}; known: {sorted(raw)}")
+            continue
+        if len(docs) > 1:
+            if len(ev) != len(docs):
+                errors.append(f"{tag}: {len(docs)} documents need exactly one evidence string each (got {len(ev)})")
+                continue
+            pairs = list(zip(docs, ev))
+        else:
+            pairs = [(docs[0], e) for e in ev]
+
+        for d, e in pairs:
+            ne = norm(e)
+            if ne not in flat[d]:
+                others = [x for x in flat if ne in flat[x]]
+                hint = f" (but found in {others})" if others else ""
+                errors.append(f"{tag}: evidence not found verbatim in {d}: {e!r}{hint}")
+                continue
+            n = len(ne.split())
+            if not 4 <= n <= 12:
+                warnings.append(f"{tag}: evidence has {n} words (aim for 4-12): {e!r}")
+            if MARKUP_RE.search(e):
+                warnings.append(f"{tag}: evidence contains markdown/link symbols: {e!r}")
+            if not any(ne in ln for ln in lines_of[d]):
+                warnings.append(f"{tag}: evidence crosses a line break in {d}: {e!r}")
+            run = shared_run(o["question"], e, COPY_RUN)
+            if run:
+                warnings.append(f"{tag}: question copies evidence wording ({run!r})")
+
+
+    # ---- report ----
+    kinds = Counter(o["kind"] for o in items)
+    followups = sum(1 for o in items if o["follow_up_of"] is not None)
+    multi = sum(1 for o in items if len(o["documents"]) > 1)
+    per_doc = Counter(d for o in items for d in o["documents"])
+    single_doc = Counter(o["documents"][0] for o in items if len(o["documents"]) == 1)
+
+    print(f"gold file : {args.gold}")
+    print(f"corpus    : {corpus_dir} ({len(raw)} documents)")
+    print(f"items     : {len(items)}")
+    print("per kind  :")
+    for k in sorted(KINDS):
+        print(f"  {k:<13} {kinds.get(k, 0)}")
+    print(f"    of which follow-ups (answerable): {followups}")
+    print(f"    of which multi-document (answerable): {multi}")
+    print("per document (answerable items naming it; single-document items in brackets):")
+    for d in sorted(raw):
+        flag = "" if per_doc.get(d, 0) >= 5 else "   <-- fewer than 5"
+        print(f"  {d:<34} {per_doc.get(d, 0):>3}  ({single_doc.get(d, 0)}){flag}")
+
+    for w in warnings:
+        print(f"WARNING: {w}")
+    for e in errors:
+        print(f"ERROR: {e}")
+    failed = bool(errors) or (args.strict and bool(warnings))
+    print(f"result    : {'FAIL' if failed else 'OK'} ({len(errors)} error(s), {len(warnings)} warning(s))")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Incremental, crash-safe ingest.
+
+For each file: decide from size+mtime (then a content hash) whether anything changed; if so, detect
+its type from its bytes, parse it in a bounded child process, chunk it along its structure, embed the
+chunks, and replace the document's chunks in the index between a ``pending`` and a ``done`` mark in
+the ledger. A run killed at any point leaves ``pending`` rows that the next run redoes, so the index
+converges to what a clean run would build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title
+from cstassist.embedding import Embedder, create_embedder
+from cstassist.errors import CSTAssistError
+from cstassist.filetypes import detect
+from cstassist.index import Index
+from cstassist.lexical import index_text
+from cstassist.manifest import MANIFEST_NAME, ManifestEntry, default_document_id, document_meta, load_manifest
+from cstassist.parsing import Parser
+from cstassist.settings import Settings
+
+log = logging.getLogger("cstassist.ingest")
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks_written: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    hidden_text: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        rate = self.chunks_written / self.seconds if self.seconds else 0.0
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.failed)} failed; {self.chunks_written} chunks written "
+            f"({self.chunks_total} in the index) in {self.seconds:.1f} s ({rate:.1f} chunks/s)"
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    relative: str
+    entry: ManifestEntry | None
+
+    @property
+    def document_id(self) -> str:
+        return str(self.entry.fields.get("id")) if self.entry and self.entry.fields.get("id") else default_document_id(self.relative)
+
+
+def collect(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Path]]:
+    """Files to ingest under the given paths (folders recursively), and the folders they came from."""
+    files: list[SourceFile] = []
+    roots: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser().resolve()
+        if p.is_dir():
+            roots.append(p)
+            manifest = load_manifest(p)
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).as_posix()
+                if f.is_file() and not f.is_symlink() and f.name != MANIFEST_NAME and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    files.append(SourceFile(f, rel, manifest.get(rel)))
+        elif p.is_file():
+            roots.append(p)
+            files.append(SourceFile(p, p.name, load_manifest(p.parent).get(p.name)))
+        else:
+            raise FileNotFoundError(f"{raw}: no such file or folder")
+    return files, roots
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _progress(total: int, desc: str):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    quiet = os.environ.get("CI") or not sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, unit="file", disable=bool(quiet), leave=False)
+
+
+def ingest(
+    paths: Sequence[Path] | None,
+    settings: Settings,
+    *,
+    prune: bool | None = None,
+    index: Index | None = None,
+    embedder: Embedder | None = None,
+    on_failure: Callable[[str, str], None] | None = None,
+) -> IngestReport:
+    """Bring the index in line with the files under ``paths`` (default: the bundled corpus).
+
+    ``prune`` removes documents whose files are gone from the scanned folders; it defaults to on for
+    the default corpus and off for explicit paths.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    if prune is None:
+        prune = not paths
+    paths = list(paths) if paths else [settings.corpus_dir]
+    files, roots = collect(paths)
+    index = index or Index(settings)
+    ledger = index.ledger
+    rows = ledger.rows()
+    interrupted = any(r.status == "pending" for r in rows.values())
+    model_id = f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}"
+
+    _embedder = embedder
+    parser: Parser | None = None
+    seen: dict[str, str] = {}
+    changed = False
+    bar = _progress(len(files), "ingest")
+    try:
+        for sf in files:
+            bar.update(1)
+            doc_id = sf.document_id
+            name = str(sf.path)
+            if doc_id in seen:
+                _fail(report, on_failure, name, f"document id {doc_id!r} is already used by {seen[doc_id]}; set 'id:' in the manifest")
+                continue
+            seen[doc_id] = name
+            row = rows.get(doc_id)
+            st = sf.path.stat()
+            entry_fp = sf.entry.fingerprint if sf.entry else ""
+            if row and row.status == "done" and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and row.source == name \
+                    and row.fingerprint.endswith("|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]):
+                report.unchanged.append(name)
+                continue
+            fingerprint = _sha256(sf.path) + "|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]
+            if row and row.status == "done" and row.fingerprint == fingerprint and row.source == name:
+                ledger.touch(doc_id, st.st_size, st.st_mtime_ns)
+                report.unchanged.append(name)
+                continue
+            try:
+                ftype = detect(sf.path, max_bytes=int(settings.limits.max_file_mb * 2**20),
+                               zip_max_entries=settings.limits.zip_max_entries,
+                               zip_max_uncompressed=int(settings.limits.zip_max_uncompressed_mb * 2**20))
+                if parser is None:
+                    parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
+                elements = parser.parse(sf.path, ftype.kind)
+            except CSTAssistError as exc:
+                _fail(report, on_failure, name, str(exc))
+                continue
+            meta = document_meta(sf.relative, sf.entry, infer_title(elements))
+            chunks = chunk_elements(doc_id, elements)
+            if _embedder is None:
+                _embedder = create_embedder(settings.embedding)
+            vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
+            ledger.mark_pending(meta, name, fingerprint, st.st_size, st.st_mtime_ns)
+            index.replace_document(meta, chunks, vectors)
+            ledger.mark_done(doc_id, len(chunks))
+            changed = True
+            (report.updated if row else report.added).append(name)
+            report.chunks_written += len(chunks)
+            if any(c.hidden_text for c in chunks):
+                report.hidden_text.append(name)
+                log.warning("%s: contains hidden text (white, tiny or hidden elements); review it", name)
+            log.info("%s: %d chunks", name, len(chunks))
+    finally:
+        bar.close()
+        if parser is not None:
+            parser.close()
+
+    rows = ledger.rows()
+    for doc_id, row in rows.items():
+        gone = not Path(row.source).exists()
+        in_scope = any(Path(row.source) == r or Path(row.source).is_relative_to(r) for r in roots)
+        if row.status == "pending" and doc_id not in seen and (gone or not in_scope):
+            gone = True  # a half-written document whose file has vanished: clean it up
+        if (prune and in_scope and doc_id not in seen) or (row.status == "pending" and gone):
+            index.remove_document(doc_id)
+            ledger.remove(doc_id)
+            report.removed.append(row.source)
+            changed = True
+
+    if interrupted or changed:
+        _sweep_orphans(index)
+    if changed or interrupted or index.lexical_stale():
+        ledger.bump_generation()
+        index.rebuild_lexical()
+    report.chunks_total = index.chunk_count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _fail(report: IngestReport, on_failure: Callable[[str, str], None] | None, name: str, reason: str) -> None:
+    report.failed.append((name, reason))
+    log.error("%s: %s", name, reason)
+    if on_failure:
+        on_failure(name, reason)
+
+
+def _sweep_orphans(index: Index) -> None:
+    """Remove chunks of documents the ledger does not know as done (left by a killed run)."""
+    done = {d for d, r in index.ledger.rows().items() if r.status == "done"}
+    for doc_id in index.store.document_ids() - done:
+        index.remove_document(doc_id)

@@ -1,0 +1,99 @@
+"""The assistant: one object that loads the model and index once and answers searches and questions.
+
+Both the API and the CLI use it; it owns validation of questions and the audience rule.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .answering import Answerer, create_answerer
+from .conversation import ConversationStore, resolve
+from .documents import Answer, Passage
+from .embedding import Embedder, create_embedder
+from .errors import BadRequest, NotFound
+from .filters import Filters
+from .index import DocumentInfo, Index
+from .retrieval import HybridRetriever, Mode
+from .settings import Settings
+
+MAX_K = 50
+
+
+@dataclass
+class Reply:
+    answer: Answer
+    conversation_id: str
+    answer_id: str
+    took_ms: float
+
+
+class Assistant:
+    def __init__(self, settings: Settings, index: Index, embedder: Embedder, answerer: Answerer | None = None) -> None:
+        self.settings = settings
+        self.index = index
+        self.embedder = embedder
+        self.retriever = HybridRetriever(index, embedder, settings.retrieval)
+        self.answerer = answerer or create_answerer(settings.llm, settings.retrieval)
+        self.conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
+        index = Index(settings)
+        assistant = cls(settings, index, embedder or create_embedder(settings.embedding))
+        index.lexical()  # load (or rebuild) BM25 now, not on the first request
+        return assistant
+
+    def _check_question(self, text: Any, what: str = "question") -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest(f"the {what} is empty")
+        if len(text) > self.settings.limits.max_question_chars:
+            raise BadRequest(f"the {what} is {len(text)} characters; the limit is {self.settings.limits.max_question_chars}")
+        return text.strip()
+
+    @staticmethod
+    def _check_k(k: Any) -> int:
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise BadRequest(f"k must be an integer from 1 to {MAX_K}")
+        return k
+
+    def search(self, query: str, k: int = 5, audiences: tuple[str, ...] = ("public",),
+               filters: dict[str, Any] | None = None, mode: Mode | None = None) -> list[Passage]:
+        """The top ``k`` passages for ``query`` among documents the caller's audiences may see."""
+        query = self._check_question(query, "query")
+        return self.retriever.search(query, self._check_k(k), Filters.from_request(filters, audiences), mode)
+
+    def ask(self, question: str, k: int = 5, audiences: tuple[str, ...] = ("public",), filters: dict[str, Any] | None = None,
+            conversation_id: str | None = None, mode: Mode | None = None) -> Reply:
+        """A cited answer (or an abstention); follow-ups are resolved against the conversation."""
+        started = time.perf_counter()
+        question = self._check_question(question)
+        k = self._check_k(k)
+        flt = Filters.from_request(filters, audiences)
+        if conversation_id is not None and (not isinstance(conversation_id, str) or not 8 <= len(conversation_id) <= 64):
+            raise BadRequest("conversation_id must be a string of 8 to 64 characters")
+        conversation_id = conversation_id or ConversationStore.new_id()
+        query = resolve(question, self.conversations.last_resolved(conversation_id))
+        passages = self.retriever.search(query, k, flt, mode)
+        answer = self.answerer.answer(question, query, passages)
+        answer_id = uuid.uuid4().hex
+        self.conversations.add(conversation_id, question, query, answer_id)
+        return Reply(answer, conversation_id, answer_id, (time.perf_counter() - started) * 1000)
+
+    def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
+        return self.index.documents(audiences)
+
+    def document(self, document_id: str, audiences: tuple[str, ...]) -> DocumentInfo:
+        for d in self.index.documents(audiences):
+            if d.meta.document_id == document_id:
+                return d
+        raise NotFound(f"no document {document_id!r}")  # same answer whether it is missing or members-only
+
+    def ready(self) -> dict[str, Any]:
+        status = self.index.status()
+        status["model"] = self.embedder.name
+        status["lexical_chunks"] = len(self.index.lexical())
+        return status

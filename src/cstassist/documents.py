@@ -1,0 +1,147 @@
+"""The shared vocabulary: documents, chunks and citations, with the metadata a citation needs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Audience = Literal["public", "members"]
+AUDIENCES: tuple[str, ...] = ("public", "members")
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """Facts about one source document, from the manifest or inferred."""
+
+    document_id: str
+    title: str
+    source: str  # path relative to the ingest root, for people
+    kind: str = "document"
+    published: str | None = None  # "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+    author: str | None = None
+    url: str | None = None
+    audience: Audience = "public"
+
+    @property
+    def published_ord(self) -> int:
+        """``published`` as a sortable integer YYYYMMDD (missing parts as 0); 0 when unknown."""
+        return published_ord(self.published)
+
+
+def published_ord(value: str | None) -> int:
+    if not value:
+        return 0
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", str(value).strip())
+    if not m:
+        return 0
+    y, mo, d = m.group(1), m.group(2) or 0, m.group(3) or 0
+    return int(y) * 10000 + int(mo) * 100 + int(d)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage short enough to quote, with where it came from."""
+
+    chunk_id: str
+    document_id: str
+    text: str
+    section: str  # heading path joined with " > "; "" when the document has no headings
+    ordinal: int  # position in the document
+    page: int | None = None
+    hidden_text: bool = False
+
+    def metadata(self, doc: DocumentMeta) -> dict[str, Any]:
+        """Flat metadata as stored beside the vector (Chroma accepts str/int/float/bool only)."""
+        meta: dict[str, Any] = {
+            "document_id": doc.document_id,
+            "title": doc.title,
+            "source": doc.source,
+            "kind": doc.kind,
+            "audience": doc.audience,
+            "published": doc.published or "",
+            "published_ord": doc.published_ord,
+            "author": doc.author or "",
+            "url": doc.url or "",
+            "section": self.section,
+            "ordinal": self.ordinal,
+            "page": self.page if self.page is not None else -1,
+            "hidden_text": self.hidden_text,
+        }
+        return meta
+
+
+def chunk_id(document_id: str, text: str, occurrence: int) -> str:
+    """Stable id from content: the same passage in the same document always gets the same id."""
+    h = hashlib.sha256(f"{document_id}\x00{occurrence}\x00{text}".encode()).hexdigest()
+    return f"{document_id[:40]}-{h[:16]}"
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its citation facts and scores."""
+
+    chunk_id: str
+    document_id: str
+    title: str
+    section: str
+    page: int | None
+    published: str | None
+    url: str | None
+    source: str
+    text: str
+    kind: str = ""
+    audience: str = "public"
+    score: float = 0.0
+    similarity: float | None = None  # cosine similarity to the query, when the dense search saw it
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> "Passage":
+        page = int(meta.get("page", -1))
+        return cls(
+            chunk_id=chunk_id,
+            document_id=str(meta.get("document_id", "")),
+            title=str(meta.get("title", "")),
+            section=str(meta.get("section", "")),
+            page=page if page >= 0 else None,
+            published=str(meta.get("published") or "") or None,
+            url=str(meta.get("url") or "") or None,
+            source=str(meta.get("source", "")),
+            text=text,
+            kind=str(meta.get("kind", "")),
+            audience=str(meta.get("audience", "public")),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Citation:
+    n: int
+    passage: Passage
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "n": self.n,
+            "chunk_id": p.chunk_id,
+            "document_id": p.document_id,
+            "title": p.title,
+            "section": p.section,
+            "page": p.page,
+            "published": p.published,
+            "url": p.url,
+            "text": p.text,
+        }
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    query: str  # what was searched (after follow-up resolution)
+    flagged: list[str] = field(default_factory=list)  # sentences dropped by citation checking

