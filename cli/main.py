@@ -25,8 +25,9 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from cstassist.errors import BadRequest
     from cstassist.ingest import ingest
+
+    from cstassist.errors import BadRequest
 
     settings = _settings()
     try:

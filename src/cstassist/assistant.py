@@ -41,7 +41,7 @@ class Assistant:
         self.conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
         index = Index(settings)
         assistant = cls(settings, index, embedder or create_embedder(settings.embedding))
         index.lexical()  # load (or rebuild) BM25 now, not on the first request

@@ -98,7 +98,7 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> "Passage":
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
         page = int(meta.get("page", -1))
         return cls(
             chunk_id=chunk_id,

@@ -23,7 +23,7 @@ class Filters:
     published_to: str | None = None
 
     @classmethod
-    def from_request(cls, raw: dict[str, Any] | None, audiences: tuple[str, ...]) -> "Filters":
+    def from_request(cls, raw: dict[str, Any] | None, audiences: tuple[str, ...]) -> Filters:
         """Build filters from a caller's JSON ``filters`` object; unknown keys are a ``BadRequest``."""
         raw = dict(raw or {})
         allowed = {"document_id", "document_ids", "kind", "kinds", "published_from", "published_to"}

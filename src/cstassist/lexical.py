@@ -45,7 +45,7 @@ class LexicalIndex:
     generation: int
 
     @classmethod
-    def build(cls, records: list[tuple[str, str, dict[str, Any]]], generation: int) -> "LexicalIndex":
+    def build(cls, records: list[tuple[str, str, dict[str, Any]]], generation: int) -> LexicalIndex:
         ids = [r[0] for r in records]
         retriever = None
         if records:
@@ -105,7 +105,7 @@ class LexicalIndex:
         tmp.rename(folder)
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex | None":
+    def load(cls, folder: Path) -> LexicalIndex | None:
         try:
             head = json.loads((folder / "ids.json").read_text())
             meta = np.load(folder / "meta.npz")

@@ -238,7 +238,7 @@ class Parser:
                 pass
         self._kill()
 
-    def __enter__(self) -> "Parser":
+    def __enter__(self) -> Parser:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         return v.expanduser().resolve()
 
     @model_validator(mode="after")
-    def _safe(self) -> "Settings":
+    def _safe(self) -> Settings:
         if "*" in self.cors_origins:
             raise ValueError("CSTASSIST_CORS_ORIGINS must list origins explicitly; '*' would expose member tokens to any site")
         return self

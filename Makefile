@@ -1,0 +1,56 @@
+# The project's vocabulary: make install | run | test | lint | eval | bench | audit
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export UNSTRUCTURED_DISABLE_NOTICE := 1
+export SCARF_NO_ANALYTICS := true
+export DO_NOT_TRACK := true
+
+.PHONY: install run test test-deps lint eval bench audit clean
+
+install: $(STAMP)  ## create .venv and install the exact pinned dependencies
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# every pin is in the lock, so install it as is (--no-deps keeps the resolver from swapping in a CUDA torch
+	# or the layout-model extras unstructured does not need for the fast paths)
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements.lock
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e . || $(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+run: install  ## ingest the bundled corpus if needed, then serve on http://127.0.0.1:8000
+	$(BIN)/cstassist ingest || echo "some files failed to ingest (see above); serving what was indexed"
+	$(BIN)/cstassist serve --host 127.0.0.1 --port 8000
+
+test-deps: install $(LLM_STAMP)  ## what only the tests need: Chromium for the widget, a local LLM server
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+$(LLM_STAMP): requirements-llm.lock
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q -r requirements-llm.lock
+	touch $(LLM_STAMP)
+
+test: test-deps  ## the whole suite, slow tests included
+	$(BIN)/python -m pytest -q
+
+lint:
+	$(BIN)/ruff check src ingest api evals cli tests
+	$(BIN)/ruff format --check src ingest api evals cli tests
+
+eval: install  ## retrieval and answer quality on the gold set, with baselines; reports in evals/reports/
+	$(BIN)/cstassist eval
+
+bench: install  ## speed at scale against the plain LangChain stack (see benchmarks/README.md)
+	$(BIN)/python -m benchmarks.run
+
+audit: install
+	$(BIN)/pip install -q pip-audit && $(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip || true
+
+clean:
+	rm -rf data evals/reports test-artifacts

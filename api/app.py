@@ -1,0 +1,72 @@
+"""The FastAPI application factory. ``uvicorn cstassist.api.app:app`` serves it; nothing heavy happens
+at import time: the model and index load once, in the lifespan, when the server starts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cstassist.assistant import Assistant
+from cstassist.parsing import OFFLINE_ENV
+from cstassist.settings import Settings
+
+from . import errors, routes_access, routes_docs, routes_query, routes_site
+from .observability import JsonFormatter, Metrics, RequestMiddleware
+from .services import Services
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    for name in ("cstassist", "cstassist.access"):
+        lg = logging.getLogger(name)
+        lg.handlers = [handler]
+        lg.setLevel(logging.INFO)
+        lg.propagate = False
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """Build the app. Pass ``settings`` (and optionally a ready ``assistant``) in tests."""
+    import os
+
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cfg = settings or Settings()
+        services = Services.start(cfg, assistant)
+        services.metrics = metrics
+        app.state.services = services
+        yield
+
+    _configure_logging()
+    app = FastAPI(
+        title="cstassist",
+        version="0.1.0",
+        description="Cited answers from the Confederation of School Trusts' governance papers.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (routes_query, routes_docs, routes_access, routes_site):
+        app.include_router(module.router)
+    cfg_for_middleware = settings or Settings()
+    if cfg_for_middleware.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cfg_for_middleware.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key"],
+            expose_headers=["Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body=cfg_for_middleware.limits.max_body_bytes)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,105 @@
+"""Request ids, structured JSON logs and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("cstassist.access")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("cstassist_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry)
+        self.latency = Histogram("cstassist_request_seconds", "Request latency", ["route"], registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.abstentions = Counter("cstassist_abstentions_total", "Questions the assistant abstained on", registry=self.registry)
+        self.answers = Counter("cstassist_answers_total", "Questions answered", registry=self.registry)
+        self.index_chunks = Gauge("cstassist_index_chunks", "Chunks in the index", registry=self.registry)
+
+    def answered(self, abstained: bool) -> None:
+        (self.abstentions if abstained else self.answers).inc()
+
+    def render(self, index_chunks: int) -> bytes:
+        self.index_chunks.set(index_chunks)
+        return generate_latest(self.registry)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        data.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+class RequestMiddleware:
+    """Gives every request an id (X-Request-ID), enforces the body size limit, logs and measures it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), "")[:64] or uuid.uuid4().hex[:16]
+        started = time.perf_counter()
+        status = {"code": 500}
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _too_large(send, rid, self.max_body)
+            self._done(scope, 413, started, rid)
+            return
+        seen = {"bytes": 0}
+
+        async def limited_receive() -> Message:
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen["bytes"] += len(msg.get("body", b""))
+                if seen["bytes"] > self.max_body:
+                    raise _BodyTooLarge()
+            return msg
+
+        async def send_with_id(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                status["code"] = msg["status"]
+                msg["headers"] = list(msg.get("headers", [])) + [(b"x-request-id", rid.encode())]
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except _BodyTooLarge:
+            await _too_large(send, rid, self.max_body)
+            status["code"] = 413
+        self._done(scope, status["code"], started, rid)
+
+    def _done(self, scope: Scope, status: int, started: float, rid: str) -> None:
+        route = scope.get("route")
+        path = getattr(route, "path", None) or ("/other" if status == 404 else scope.get("path", ""))
+        elapsed = time.perf_counter() - started
+        self.metrics.requests.labels(path, scope.get("method", ""), str(status)).inc()
+        self.metrics.latency.labels(path).observe(elapsed)
+        log.info("request", extra={"fields": {"request_id": rid, "method": scope.get("method"), "route": path,
+                                              "status": status, "ms": round(elapsed * 1000, 2)}})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, rid: str, limit: int) -> None:
+    body = json.dumps({"error": {"code": "payload_too_large", "message": f"request body over {limit} bytes"}}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"x-request-id", rid.encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,75 @@
+"""POST /v1/search and POST /v1/ask (JSON or server-sent events)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from cstassist.assistant import Reply
+
+from .deps import CallerDep, ServicesDep
+from .schemas import ERRORS, AskIn, AskOut, CitationOut, PassageOut, SearchIn, SearchOut
+
+router = APIRouter(prefix="/v1", tags=["query"])
+
+
+def _filters(body: SearchIn | AskIn) -> dict[str, Any] | None:
+    return body.filters.model_dump(exclude_none=True) if body.filters else None
+
+
+@router.post("/search", response_model=SearchOut, responses=ERRORS)
+async def search(body: SearchIn, caller: CallerDep, services: ServicesDep) -> SearchOut:
+    """The top passages for a query, with their citation facts."""
+    started = time.perf_counter()
+    results = await run_in_threadpool(services.assistant.search, body.query, body.k, caller.audiences, _filters(body))
+    return SearchOut(results=[PassageOut.of(p) for p in results], took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def _payload(reply: Reply) -> dict[str, Any]:
+    return AskOut(
+        answer=reply.answer.text,
+        citations=[CitationOut.of(c) for c in reply.answer.citations],
+        abstained=reply.answer.abstained,
+        conversation_id=reply.conversation_id,
+        answer_id=reply.answer_id,
+        took_ms=round(reply.took_ms, 2),
+    ).model_dump()
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _stream(reply: Reply) -> Iterator[str]:
+    yield _sse("meta", {"conversation_id": reply.conversation_id, "answer_id": reply.answer_id})
+    words = reply.answer.text.split(" ")
+    for i in range(0, len(words), 4):
+        piece = " ".join(words[i : i + 4])
+        yield _sse("token", {"text": piece if i == 0 else " " + piece})
+    yield _sse("done", _payload(reply))
+
+
+@router.post(
+    "/ask",
+    response_model=AskOut,
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE events meta/token/done"}},
+)
+async def ask(body: AskIn, request: Request, caller: CallerDep, services: ServicesDep) -> Any:
+    """A short answer built from CST's papers, each sentence cited; or an abstention."""
+    reply = await run_in_threadpool(
+        services.assistant.ask, body.question, body.k, caller.audiences, _filters(body), body.conversation_id
+    )
+    payload = _payload(reply)
+    services.metrics.answered(reply.answer.abstained)
+    services.feedback.record_answer(reply.answer_id, body.question,
+                                    reply.answer.text, payload["citations"], reply.answer.abstained)
+    if body.stream or "text/event-stream" in request.headers.get("accept", ""):
+        return StreamingResponse(_stream(reply), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return payload

@@ -1,0 +1,125 @@
+"""Request and response bodies of /v1 (they document the API at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cstassist.documents import Citation, Passage
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FiltersIn(_Strict):
+    document_id: str | None = None
+    document_ids: list[str] | None = Field(None, max_length=100)
+    kind: str | None = None
+    kinds: list[str] | None = Field(None, max_length=100)
+    published_from: str | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    published_to: str | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+class SearchIn(_Strict):
+    query: str = Field(..., description="What to search for (1-2000 characters).")
+    k: int = Field(5, ge=1, le=50)
+    filters: FiltersIn | None = None
+
+
+class AskIn(_Strict):
+    question: str = Field(..., description="The question (1-2000 characters).")
+    conversation_id: str | None = Field(None, description="Continue a conversation (from a previous reply).")
+    k: int = Field(5, ge=1, le=50)
+    filters: FiltersIn | None = None
+    stream: bool = Field(False, description="Stream the answer as server-sent events.")
+
+
+class PassageOut(BaseModel):
+    chunk_id: str
+    document_id: str
+    title: str
+    section: str
+    page: int | None
+    published: str | None
+    url: str | None
+    source: str
+    text: str
+    score: float
+
+    @classmethod
+    def of(cls, p: Passage) -> PassageOut:
+        return cls(chunk_id=p.chunk_id, document_id=p.document_id, title=p.title, section=p.section, page=p.page,
+                   published=p.published, url=p.url, source=p.source, text=p.text, score=p.score)
+
+
+class SearchOut(BaseModel):
+    results: list[PassageOut]
+    took_ms: float
+
+
+class CitationOut(BaseModel):
+    n: int
+    chunk_id: str
+    document_id: str
+    title: str
+    section: str
+    page: int | None
+    published: str | None
+    url: str | None
+    text: str
+
+    @classmethod
+    def of(cls, c: Citation) -> CitationOut:
+        return cls(**c.as_dict())
+
+
+class AskOut(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    abstained: bool
+    conversation_id: str
+    answer_id: str
+    took_ms: float
+
+
+class DocumentOut(BaseModel):
+    document_id: str
+    title: str
+    kind: str
+    published: str | None
+    author: str | None
+    url: str | None
+    source: str
+    chunks: int
+
+
+class DocumentsOut(BaseModel):
+    documents: list[DocumentOut]
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: int
+    scope: str
+
+
+class FeedbackIn(_Strict):
+    answer_id: str = Field(..., max_length=64)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorOut} for s in (400, 401, 404, 413, 422, 429)
+}

@@ -1,0 +1,84 @@
+"""`cstassist keys ...` and `cstassist feedback export`: operating the service's own data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+
+def _stores():  # type: ignore[no-untyped-def]
+    from cstassist.access import KeyStore
+    from cstassist.feedback import FeedbackStore
+
+    from .main import _settings
+
+    s = _settings()
+    return KeyStore(s.data_dir / "access.sqlite"), FeedbackStore(s.data_dir / "feedback.sqlite")
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from cstassist.errors import BadRequest
+
+    keys, _ = _stores()
+    try:
+        info, secret = keys.create(args.name, args.scope)
+    except BadRequest as exc:
+        print(f"cstassist keys create: {exc}", file=sys.stderr)
+        return 2
+    print(f"created key {info.key_id} ({info.name}, scope {info.scope}). The secret is shown once; store it safely:")
+    print(secret)
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    keys, _ = _stores()
+    rows = keys.list()
+    if not rows:
+        print("no keys")
+    for k in rows:
+        state = f"revoked {_when(k.revoked_at)}" if k.revoked_at else "active"
+        print(f"{k.key_id}  {k.name:<20} {k.scope:<8} created {_when(k.created_at)}  {state}")
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    keys, _ = _stores()
+    n = keys.revoke(args.key)
+    if not n:
+        print(f"cstassist keys revoke: no active key with id or name {args.key!r}", file=sys.stderr)
+        return 1
+    print(f"revoked {n} key(s); tokens minted from them stop working at once")
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    _, feedback = _stores()
+    if args.output == "-":
+        n = feedback.export(sys.stdout)
+    else:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            n = feedback.export(fh)
+    print(f"exported {n} feedback item(s)", file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    keys = sub.add_parser("keys", help="API keys for the member portal").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("create", help="create a key (its secret is printed once)")
+    p.add_argument("--name", required=True, help="who the key is for, e.g. portal")
+    p.add_argument("--scope", choices=["public", "members"], default="members")
+    p.set_defaults(func=cmd_keys_create)
+    keys.add_parser("list", help="list keys (never their secrets)").set_defaults(func=cmd_keys_list)
+    p = keys.add_parser("revoke", help="revoke a key by id or name")
+    p.add_argument("key")
+    p.set_defaults(func=cmd_keys_revoke)
+
+    fb = sub.add_parser("feedback", help="members' feedback on answers").add_subparsers(dest="feedback_command", required=True)
+    p = fb.add_parser("export", help="write feedback as JSONL (for evals: cstassist eval --from-feedback)")
+    p.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_feedback_export)
