@@ -22,7 +22,7 @@ $(STAMP): requirements.lock pyproject.toml
 	# every pin is in the lock, so install it as is (--no-deps keeps the resolver from swapping in a CUDA torch
 	# or the layout-model extras unstructured does not need for the fast paths)
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements.lock
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e . || $(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	touch $(STAMP)
 
 run: install  ## ingest the bundled corpus if needed, then serve on http://127.0.0.1:8000
@@ -33,7 +33,7 @@ test-deps: install $(LLM_STAMP)  ## what only the tests need: Chromium for the w
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(LLM_STAMP): requirements-llm.lock
-	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q -r requirements-llm.lock
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.lock
 	touch $(LLM_STAMP)
 
 test: test-deps  ## the whole suite, slow tests included

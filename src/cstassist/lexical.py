@@ -22,6 +22,7 @@ from .filters import Filters
 
 log = logging.getLogger(__name__)
 _stemmer = Stemmer.Stemmer("english")
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 def index_text(text: str, meta: dict[str, Any]) -> str:

@@ -1,0 +1,132 @@
+"""Fixtures for the API tests: one real index (the bundled corpus plus a members-only briefing), shared.
+
+Ingest takes about 20 s, so the index, the assistant over it and a live uvicorn server are built once per
+session; each test builds its own app (``TestClient``) over them, with the settings it needs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cstassist.settings import LimitSettings, Settings
+from members_doc import MEMBERS_DOC_ID, MEMBERS_MANIFEST_ENTRY, MEMBERS_TEXT
+
+ROOT = Path(__file__).resolve().parents[2]
+
+@pytest.fixture(scope="session")
+def api_corpus(tmp_path_factory) -> Path:
+    """A copy of the bundled corpus with the members-only briefing added (file and manifest entry)."""
+    dest = tmp_path_factory.mktemp("api-corpus") / "corpus"
+    shutil.copytree(ROOT / "corpus", dest)
+    for f in dest.iterdir():
+        f.chmod(0o644)
+    (dest / f"{MEMBERS_DOC_ID}.md").write_text(MEMBERS_TEXT, encoding="utf-8")
+    manifest = dest / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.rstrip("\n") + "\n" + MEMBERS_MANIFEST_ENTRY, encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def api_settings(tmp_path_factory, api_corpus, embedder) -> Settings:
+    """Settings over a data directory holding the ingested corpus; a rate limit no test run reaches."""
+    from cstassist.ingest import ingest
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("api-data"),
+        corpus_dir=api_corpus,
+        limits=LimitSettings(rate_per_minute=100_000),
+    )
+    report = ingest([api_corpus], settings, embedder=embedder)
+    assert report.ok, report.failed
+    assert MEMBERS_DOC_ID in report.added
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(api_settings, embedder):
+    """The real assistant (model, Chroma, BM25) over the shared index, loaded once."""
+    from cstassist.assistant import Assistant
+
+    return Assistant.open(api_settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def make_client(api_settings, assistant) -> Iterator[Callable[..., TestClient]]:
+    """``make_client(**settings_overrides)``: a started app (lifespan run) over the shared index."""
+    from cstassist.api import create_app
+
+    opened: list[TestClient] = []
+
+    def make(**overrides: Any) -> TestClient:
+        fields: dict[str, Any] = {"data_dir": api_settings.data_dir, "corpus_dir": api_settings.corpus_dir, "limits": api_settings.limits}
+        settings = Settings(**{**fields, **overrides})
+        client = TestClient(create_app(settings, assistant), raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def client(make_client) -> TestClient:
+    """An anonymous client of the app with the shared settings."""
+    return make_client()
+
+
+@pytest.fixture(scope="session")
+def keys(api_settings):
+    """The key store the app reads (same data directory), as ``cstassist keys create`` would write it."""
+    from cstassist.access import KeyStore
+
+    return KeyStore(api_settings.data_dir / "access.sqlite")
+
+
+@pytest.fixture(scope="session")
+def member_key(keys) -> str:
+    return keys.create("member-portal", "members")[1]
+
+
+@pytest.fixture(scope="session")
+def public_key(keys) -> str:
+    return keys.create("public-site", "public")[1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(api_settings, assistant) -> Iterator[str]:
+    """The app served by a real uvicorn on a free loopback port (in a thread); yields its base URL."""
+    import uvicorn
+
+    from cstassist.api import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(api_settings, assistant), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "uvicorn exited during start-up"
+        assert time.monotonic() < deadline, "uvicorn did not start in 30 s"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
