@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from cstassist.assistant import Assistant
+from cstassist.locking import DataDirLock
 from cstassist.parsing import OFFLINE_ENV
 from cstassist.settings import Settings
 
@@ -41,10 +42,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cfg = settings or Settings()
+        lock = None if cfg.chroma.url else DataDirLock(cfg.data_dir, exclusive=False, what="serve").acquire()
         services = Services.start(cfg, assistant)
         services.metrics = metrics
         app.state.services = services
-        yield
+        try:
+            yield
+        finally:
+            if lock:
+                lock.release()
 
     _configure_logging()
     app = FastAPI(

@@ -82,3 +82,46 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = fb.add_parser("export", help="write feedback as JSONL (for evals: cstassist eval --from-feedback)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_feedback_export)
+    register_backup(sub)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from cstassist.backup import backup
+    from cstassist.errors import CSTAssistError
+
+    from .main import _settings
+
+    try:
+        info = backup(_settings(), args.dest)
+    except CSTAssistError as exc:
+        print(f"cstassist backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {info.chunks} chunks from {info.documents} documents to {info.path} in {info.seconds:.1f} s")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from cstassist.backup import restore
+    from cstassist.errors import CSTAssistError
+
+    from .main import _settings
+
+    try:
+        info = restore(_settings(), args.src, force=args.force)
+    except CSTAssistError as exc:
+        print(f"cstassist restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored {info.chunks} chunks from {info.documents} documents into {info.path} in {info.seconds:.1f} s")
+    return 0
+
+
+def register_backup(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from pathlib import Path
+
+    p = sub.add_parser("backup", help="snapshot the index, ledger, keys, feedback and manifest to a new folder (service may keep running)")
+    p.add_argument("dest", type=Path)
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into the data directory (stop the service first)")
+    p.add_argument("src", type=Path)
+    p.add_argument("--force", action="store_true", help="replace an existing index")
+    p.set_defaults(func=cmd_restore)

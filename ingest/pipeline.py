@@ -24,6 +24,7 @@ from cstassist.errors import CSTAssistError
 from cstassist.filetypes import detect
 from cstassist.index import Index
 from cstassist.lexical import index_text
+from cstassist.locking import DataDirLock
 from cstassist.manifest import MANIFEST_NAME, ManifestEntry, default_document_id, document_meta, load_manifest
 from cstassist.parsing import Parser
 from cstassist.settings import Settings
@@ -117,6 +118,19 @@ def ingest(
     ``prune`` removes documents whose files are gone from the scanned folders; it defaults to on for
     the default corpus and off for explicit paths.
     """
+    with DataDirLock(settings.data_dir, exclusive=True, what="ingest"):
+        return _ingest(paths, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
+
+
+def _ingest(
+    paths: Sequence[Path] | None,
+    settings: Settings,
+    *,
+    prune: bool | None,
+    index: Index | None,
+    embedder: Embedder | None,
+    on_failure: Callable[[str, str], None] | None,
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     if prune is None:

@@ -1,0 +1,55 @@
+"""Backup and restore: a backup taken beside a running service restores into a fresh data directory
+with identical search results, keys and feedback."""
+
+from __future__ import annotations
+
+import pytest
+
+from cstassist.access import KeyStore
+from cstassist.assistant import Assistant
+from cstassist.backup import backup, restore
+from cstassist.errors import BadRequest
+from cstassist.ingest import ingest
+from cstassist.locking import DataDirLock
+
+QUERIES = ["five domains of a strong trust", "chief executive performance review", "civic leadership", "trust governance papers"]
+
+
+def _results(assistant: Assistant) -> list[list[tuple[str, float]]]:
+    return [[(p.chunk_id, round(p.score, 6)) for p in assistant.search(q, k=5, audiences=("public", "members"))] for q in QUERIES]
+
+
+@pytest.mark.slow
+def test_a_restored_backup_gives_identical_search_results(make_settings, embedder, tmp_path):
+    source = make_settings()
+    ingest(None, source, embedder=embedder)
+    key_info, secret = KeyStore(source.data_dir / "access.sqlite").create("portal", "members")
+    expected = _results(Assistant.open(source, embedder=embedder))
+
+    with DataDirLock(source.data_dir, exclusive=False, what="serve"):  # as a running service holds it
+        info = backup(source, tmp_path / "snap")
+    assert info.chunks > 50 and (tmp_path / "snap" / "manifest.yaml").exists()
+
+    target = make_settings()
+    restored = restore(target, tmp_path / "snap")
+    assert restored.chunks == info.chunks
+    assert _results(Assistant.open(target, embedder=embedder)) == expected
+    assert KeyStore(target.data_dir / "access.sqlite").verify(secret).key_id == key_info.key_id
+    again = ingest(None, target, embedder=embedder)
+    assert again.chunks_written == 0 and not again.added and not again.updated, "the restored ledger must match the index"
+
+
+def test_restore_refuses_to_overwrite_an_index_without_force(corpus_index, tmp_path):
+    with pytest.raises(BadRequest, match="not a cstassist backup"):
+        restore(corpus_index, tmp_path)
+    with DataDirLock(corpus_index.data_dir, exclusive=False, what="test"):
+        snap = backup(corpus_index, tmp_path / "snap")
+    with pytest.raises(BadRequest, match="already holds an index"):
+        restore(corpus_index, snap.path)
+
+
+def test_backup_refuses_a_non_empty_destination(corpus_index, tmp_path):
+    (tmp_path / "dest").mkdir()
+    (tmp_path / "dest" / "something").write_text("x")
+    with pytest.raises(BadRequest, match="not empty"):
+        backup(corpus_index, tmp_path / "dest")
