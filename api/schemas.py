@@ -2,36 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from cstassist.documents import Citation, Passage
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Date = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}(-(0?[1-9]|1[0-2])(-(0?[1-9]|[12]\d|3[01]))?)?$")]
+def _whole_number(v: Any) -> Any:
+    """JSON Schema counts 5.0 as an integer; accept it, but never "5" or true."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+K = Annotated[int, Field(ge=1, le=50), BeforeValidator(_whole_number)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
 
 
 class FiltersIn(_Strict):
-    document_id: str | None = None
-    document_ids: list[str] | None = Field(None, max_length=100)
-    kind: str | None = None
-    kinds: list[str] | None = Field(None, max_length=100)
-    published_from: str | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
-    published_to: str | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    document_id: Name | None = None
+    document_ids: list[Name] | None = Field(None, min_length=1, max_length=100)
+    kind: Name | None = None
+    kinds: list[Name] | None = Field(None, min_length=1, max_length=100)
+    published_from: Date | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    published_to: Date | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
 
 
 class SearchIn(_Strict):
-    query: str = Field(..., description="What to search for (1-2000 characters).")
-    k: int = Field(5, ge=1, le=50)
+    query: Text = Field(..., description="What to search for (1-2000 characters).")
+    k: K = 5
     filters: FiltersIn | None = None
 
 
 class AskIn(_Strict):
-    question: str = Field(..., description="The question (1-2000 characters).")
-    conversation_id: str | None = Field(None, description="Continue a conversation (from a previous reply).")
-    k: int = Field(5, ge=1, le=50)
+    question: Text = Field(..., description="The question (1-2000 characters).")
+    conversation_id: str | None = Field(None, min_length=8, max_length=64, description="Continue a conversation (from a previous reply).")
+    k: K = 5
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Stream the answer as server-sent events.")
 
@@ -106,7 +117,7 @@ class TokenOut(BaseModel):
 
 
 class FeedbackIn(_Strict):
-    answer_id: str = Field(..., max_length=64)
+    answer_id: str = Field(..., min_length=1, max_length=64)
     rating: Literal["up", "down"]
     comment: str | None = Field(None, max_length=2000)
 

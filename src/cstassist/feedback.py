@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import BadRequest
+from .errors import BadRequest, NotFound
 
 MAX_COMMENT = 2000
 
@@ -34,7 +34,7 @@ class FeedbackStore:
     def add(self, answer_id: Any, rating: Any, comment: Any = None) -> None:
         """Store (or replace: the last rating wins) feedback on an answer this service gave."""
         if not isinstance(answer_id, str) or not self._db.execute("SELECT 1 FROM answers WHERE answer_id=?", (answer_id,)).fetchone():
-            raise BadRequest("unknown answer_id")
+            raise NotFound("unknown answer_id")
         if rating not in ("up", "down"):
             raise BadRequest("rating must be 'up' or 'down'")
         if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):

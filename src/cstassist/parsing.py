@@ -74,6 +74,9 @@ def partition_file(path: str, kind: str) -> list[Element]:
 
     if kind == "pdf":
         _refuse_encrypted_pdf(path)
+        # unstructured's fast PDF path needs pikepdf; without it partition_pdf swallows the ImportError
+        # and returns no elements, which would be reported as "no text" for every PDF.
+        import pikepdf  # noqa: F401
         raw = partition_pdf(filename=path, strategy="fast", infer_table_structure=False)
     elif kind == "docx":
         raw = partition_docx(filename=path)
@@ -142,6 +145,31 @@ def _hidden_texts(path: str, kind: str) -> list[str]:
     return []
 
 
+def _warm_up() -> None:
+    """Import the parsers and run each once on a tiny input, so a file's parse timeout measures that
+    file and not the seconds of first-use imports (which would otherwise fail every first file)."""
+    import io
+
+    import pikepdf  # noqa: F401
+    import unstructured.partition.docx  # noqa: F401
+    import unstructured.partition.html  # noqa: F401
+    import unstructured.partition.md  # noqa: F401
+    from pypdf import PdfWriter
+    from unstructured.partition.pdf import partition_pdf
+    from unstructured.partition.text import partition_text
+
+    partition_text(text="Warming up the parser.\n\nSchool trusts are charities that run groups of schools.")
+    blank = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    writer.write(blank)
+    blank.seek(0)
+    try:
+        partition_pdf(file=blank, strategy="fast")
+    except Exception:  # noqa: BLE001 - a warm-up failure surfaces on the first real file instead
+        pass
+
+
 def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in the child
     import resource
 
@@ -153,6 +181,7 @@ def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in th
 
     warnings.simplefilter("ignore")
     install_offline_spacy()
+    _warm_up()
     conn.send(("ready", None))
     while True:
         try:

@@ -18,16 +18,14 @@ from cstassist.ingest import ingest
 from cstassist.settings import ChromaSettings
 from cstassist.store import ChromaStore
 
-from ..conftest import free_port
-
 pytestmark = pytest.mark.slow
 CHROMA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "chroma"
 
 
 class ChromaServer:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, port: int) -> None:
         self.path = path
-        self.port = free_port()
+        self.port = port
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -55,8 +53,8 @@ class ChromaServer:
 
 
 @pytest.fixture
-def chroma_server(tmp_path):
-    server = ChromaServer(tmp_path / "chroma-server")
+def chroma_server(tmp_path, free_port):
+    server = ChromaServer(tmp_path / "chroma-server", free_port())
     server.start()
     yield server
     if server.proc and server.proc.poll() is None:
