@@ -12,7 +12,7 @@ export UNSTRUCTURED_DISABLE_NOTICE := 1
 export SCARF_NO_ANALYTICS := true
 export DO_NOT_TRACK := true
 
-.PHONY: install run test test-deps lint eval bench audit clean
+.PHONY: install run test test-deps lint eval bench audit clean load
 
 install: $(STAMP)  ## create .venv and install the exact pinned dependencies
 
@@ -54,3 +54,9 @@ audit: install
 
 clean:
 	rm -rf data evals/reports test-artifacts
+
+load: install  ## 60 s load test at concurrency 16 against a fresh local service (loopback only)
+	@set -e; $(BIN)/cstassist ingest >/dev/null || true; \
+	CSTASSIST_LIMITS__RATE_PER_MINUTE=1000000 $(BIN)/cstassist serve --port 8010 --log-level warning 2>/dev/null & pid=$$!; \
+	trap "kill $$pid" EXIT; for i in $$(seq 1 120); do curl -sf http://127.0.0.1:8010/readyz >/dev/null && break; sleep 0.5; done; \
+	$(BIN)/cstassist loadtest --url http://127.0.0.1:8010 --concurrency 16 --seconds 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -46,7 +46,7 @@ def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _stream(reply: Reply) -> Iterator[str]:
+async def _stream(reply: Reply) -> AsyncIterator[str]:
     yield _sse("meta", {"conversation_id": reply.conversation_id, "answer_id": reply.answer_id})
     words = reply.answer.text.split(" ")
     for i in range(0, len(words), 4):

@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands():  # type: ignore[no-untyped-def]
     """Subcommands defined beside the parts they drive (keys, feedback, eval, backup)."""
     out = []
-    for mod in ("cstassist.cli.admin", "cstassist.cli.evaluate"):
+    for mod in ("cstassist.cli.admin", "cstassist.cli.evaluate", "cstassist.cli.loadtest"):
         try:
             module = __import__(mod, fromlist=["register"])
         except ImportError:

@@ -20,8 +20,9 @@ GRID = tuple(round(i * 0.01, 2) for i in range(0, 81))
 MAX_FALSE_ABSTENTION = 0.05
 
 
-def sweep(records: list[dict[str, Any]], grid: tuple[float, ...] = GRID,
-          max_false: float = MAX_FALSE_ABSTENTION) -> dict[str, Any]:
+def sweep(
+    records: list[dict[str, Any]], grid: tuple[float, ...] = GRID, max_false: float = MAX_FALSE_ABSTENTION
+) -> dict[str, Any]:
     """Abstention accuracy and false abstention at each threshold, and the chosen threshold."""
     answerable = [r["best_similarity"] for r in records if r["kind"] == "answerable"]
     unanswerable = [r["best_similarity"] for r in records if r["kind"] != "answerable"]

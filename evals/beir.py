@@ -26,6 +26,7 @@ from cstassist.embedding import Embedder
 from cstassist.filters import Filters
 from cstassist.index import Index
 from cstassist.lexical import index_text
+from cstassist.locking import DataDirLock
 from cstassist.retrieval import HybridRetriever, Mode
 from cstassist.settings import Settings
 
@@ -53,7 +54,9 @@ def load_beir(folder: Path, split: str = "test") -> BeirSet:
     folder = Path(folder)
     for need in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"):
         if not (folder / need).exists():
-            raise FileNotFoundError(f"{folder / need}: not found (a BEIR folder holds corpus.jsonl, queries.jsonl, qrels/{split}.tsv)")
+            raise FileNotFoundError(
+                f"{folder / need}: not found (a BEIR folder holds corpus.jsonl, queries.jsonl, qrels/{split}.tsv)"
+            )
     corpus = {str(d["_id"]): (str(d.get("title") or ""), str(d.get("text") or "")) for d in _jsonl(folder / "corpus.jsonl")}
     queries = {str(q["_id"]): str(q["text"]) for q in _jsonl(folder / "queries.jsonl")}
     qrels: dict[str, dict[str, int]] = {}
@@ -92,15 +95,23 @@ def build_index(beir: BeirSet, settings: Settings, embedder: Embedder) -> Index:
     return index
 
 
-def evaluate_beir(folder: Path, embedder: Embedder, data_dir: Path | None = None, modes: tuple[Mode, ...] = MODES,
-                  k: int = 10, split: str = "test", settings: Settings | None = None) -> dict[str, Any]:
+def evaluate_beir(
+    folder: Path,
+    embedder: Embedder,
+    data_dir: Path | None = None,
+    modes: tuple[Mode, ...] = MODES,
+    k: int = 10,
+    split: str = "test",
+    settings: Settings | None = None,
+) -> dict[str, Any]:
     """nDCG@10, recall@k and MRR@k per mode (mean over judged queries), with search latency."""
     beir = load_beir(folder, split)
     with tempfile.TemporaryDirectory(prefix="cstassist-beir-") as tmp:
         base = settings or Settings()
         settings = base.model_copy(update={"data_dir": Path(data_dir or tmp).resolve()})
         started = time.perf_counter()
-        index = build_index(beir, settings, embedder)
+        with DataDirLock(settings.data_dir, exclusive=True, what="eval --beir"):
+            index = build_index(beir, settings, embedder)
         index_s = time.perf_counter() - started
         retriever = HybridRetriever(index, embedder, settings.retrieval)
         flt = Filters(("public",))
@@ -123,17 +134,32 @@ def evaluate_beir(folder: Path, embedder: Embedder, data_dir: Path | None = None
                 "search_ms_p95": metrics.percentile(times, 95),
             }
         index.ledger.close()
-    return {"dataset": str(folder), "split": split, "documents": len(beir.corpus), "queries": len(beir.queries),
-            "k": k, "index_seconds": round(index_s, 1), "modes": list(modes), "summary": summary}
+    return {
+        "dataset": str(folder),
+        "split": split,
+        "documents": len(beir.corpus),
+        "queries": len(beir.queries),
+        "k": k,
+        "index_seconds": round(index_s, 1),
+        "modes": list(modes),
+        "summary": summary,
+    }
 
 
 def format_beir(result: dict[str, Any]) -> str:
     k = result["k"]
-    rows = [("nDCG@10", "ndcg_at_10", "{:.3f}"), (f"recall@{k}", "recall_at_k", "{:.3f}"), (f"MRR@{k}", "mrr", "{:.3f}"),
-            ("search p50 ms", "search_ms_p50", "{:.0f}"), ("search p95 ms", "search_ms_p95", "{:.0f}")]
-    lines = [f"BEIR {result['dataset']} ({result['split']}): {result['documents']} documents, {result['queries']} queries, "
-             f"indexed in {result['index_seconds']} s",
-             f"{'metric':<16}" + "".join(f"{m:>10}" for m in result["modes"])]
+    rows = [
+        ("nDCG@10", "ndcg_at_10", "{:.3f}"),
+        (f"recall@{k}", "recall_at_k", "{:.3f}"),
+        (f"MRR@{k}", "mrr", "{:.3f}"),
+        ("search p50 ms", "search_ms_p50", "{:.0f}"),
+        ("search p95 ms", "search_ms_p95", "{:.0f}"),
+    ]
+    lines = [
+        f"BEIR {result['dataset']} ({result['split']}): {result['documents']} documents, {result['queries']} queries, "
+        f"indexed in {result['index_seconds']} s",
+        f"{'metric':<16}" + "".join(f"{m:>10}" for m in result["modes"]),
+    ]
     for name, key, f in rows:
         lines.append(f"{name:<16}" + "".join(f"{f.format(result['summary'][m][key]):>10}" for m in result["modes"]))
     return "\n".join(lines)

@@ -14,12 +14,22 @@ FONT = 'font-family="system-ui, sans-serif"'
 
 
 def _text(x: float, y: float, s: str, size: int = 11, anchor: str = "middle", fill: str = "#222", extra: str = "") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" {FONT} {extra}>{escape(s)}</text>'
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" {FONT} {extra}>{escape(s)}</text>'
+    )
 
 
-def grouped_bars(groups: Sequence[str], series: Sequence[str], values: dict[tuple[str, str], float | None],
-                 previous: dict[tuple[str, str], float | None] | None = None, vmax: float | None = 1.0,
-                 title: str = "", value_format: str = "{:.2f}", width: int = 1100, height: int = 300) -> str:
+def grouped_bars(
+    groups: Sequence[str],
+    series: Sequence[str],
+    values: dict[tuple[str, str], float | None],
+    previous: dict[tuple[str, str], float | None] | None = None,
+    vmax: float | None = 1.0,
+    title: str = "",
+    value_format: str = "{:.2f}",
+    width: int = 1100,
+    height: int = 300,
+) -> str:
     """Bars of ``values[(group, series)]``, one cluster per group; a black tick marks the previous run."""
     previous = previous or {}
     known = [v for v in list(values.values()) + list(previous.values()) if v is not None]
@@ -28,8 +38,10 @@ def grouped_bars(groups: Sequence[str], series: Sequence[str], values: dict[tupl
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     group_w = plot_w / max(1, len(groups))
     bar_w = min(34.0, group_w * 0.8 / max(1, len(series)))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
-           f'<rect width="{width}" height="{height}" fill="white"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
     if title:
         out.append(_text(left, 18, title, 14, "start", extra='font-weight="600"'))
     for i in range(5):
@@ -46,14 +58,18 @@ def grouped_bars(groups: Sequence[str], series: Sequence[str], values: dict[tupl
             if v is not None:
                 h = plot_h * min(v, top) / top
                 y = top_pad + plot_h - h
-                out.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="{color}">'
-                           f'<title>{escape(f"{name} {group}: {value_format.format(v)}")}</title></rect>')
+                out.append(
+                    f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" fill="{color}">'
+                    f"<title>{escape(f'{name} {group}: {value_format.format(v)}')}</title></rect>"
+                )
                 out.append(_text(x + bar_w / 2, y - 3, value_format.format(v), 9))
             p = previous.get((group, name))
             if p is not None:
                 y = top_pad + plot_h - plot_h * min(p, top) / top
-                out.append(f'<line x1="{x:.1f}" x2="{x + bar_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#111" stroke-width="2.5">'
-                           f'<title>{escape(f"{name} {group} previous run: {value_format.format(p)}")}</title></line>')
+                out.append(
+                    f'<line x1="{x:.1f}" x2="{x + bar_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#111" stroke-width="2.5">'
+                    f"<title>{escape(f'{name} {group} previous run: {value_format.format(p)}')}</title></line>"
+                )
         out.append(_text(left + gi * group_w + group_w / 2, top_pad + plot_h + 16, group, 11))
     lx = left
     for si, name in enumerate(series):
@@ -74,15 +90,22 @@ class Cell:
     color: str
 
 
-def cell_grid(rows: Sequence[tuple[str, Sequence[Cell]]], title: str = "", legend: Sequence[tuple[str, str]] = (),
-              cell: int = 11, label_w: int = 70) -> str:
+def cell_grid(
+    rows: Sequence[tuple[str, Sequence[Cell]]],
+    title: str = "",
+    legend: Sequence[tuple[str, str]] = (),
+    cell: int = 11,
+    label_w: int = 70,
+) -> str:
     """One row of coloured cells per series (e.g. per mode, one cell per question), tooltips on hover."""
     n = max((len(cells) for _, cells in rows), default=0)
     width = label_w + n * cell + 20
     top = 28 if title else 6
     height = top + len(rows) * (cell + 4) + (28 if legend else 8)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
-           f'<rect width="{width}" height="{height}" fill="white"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
     if title:
         out.append(_text(4, 18, title, 14, "start", extra='font-weight="600"'))
     for ri, (name, cells) in enumerate(rows):
@@ -90,7 +113,9 @@ def cell_grid(rows: Sequence[tuple[str, Sequence[Cell]]], title: str = "", legen
         out.append(_text(label_w - 6, y + cell - 2, name, 11, "end"))
         for ci, c in enumerate(cells):
             x = label_w + ci * cell
-            out.append(f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell}" fill="{c.color}"><title>{escape(c.tooltip)}</title></rect>')
+            out.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell}" fill="{c.color}"><title>{escape(c.tooltip)}</title></rect>'
+            )
             if c.label and cell >= 10:
                 out.append(_text(x + (cell - 1) / 2, y + cell - 2, c.label, 8, fill="#fff" if c.color in _DARK else "#111"))
     lx = label_w
@@ -115,9 +140,15 @@ def rank_color(rank: int | None) -> str:
     return RANK_COLORS.get(rank, LATE_COLOR)
 
 
-def line_chart(xs: Sequence[float], series: Sequence[tuple[str, Sequence[float | None], str]],
-               markers: Sequence[tuple[float, str]] = (), title: str = "", x_label: str = "",
-               width: int = 700, height: int = 280) -> str:
+def line_chart(
+    xs: Sequence[float],
+    series: Sequence[tuple[str, Sequence[float | None], str]],
+    markers: Sequence[tuple[float, str]] = (),
+    title: str = "",
+    x_label: str = "",
+    width: int = 700,
+    height: int = 280,
+) -> str:
     """Lines over ``xs`` with values in [0, 1]; ``markers`` are labelled vertical lines."""
     left, right, top_pad, bottom = 44, 16, 34, 56
     plot_w, plot_h = width - left - right, height - top_pad - bottom
@@ -130,8 +161,10 @@ def line_chart(xs: Sequence[float], series: Sequence[tuple[str, Sequence[float |
     def py(v: float) -> float:
         return top_pad + plot_h - plot_h * v
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
-           f'<rect width="{width}" height="{height}" fill="white"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
     if title:
         out.append(_text(left, 18, title, 14, "start", extra='font-weight="600"'))
     for i in range(5):
@@ -144,7 +177,9 @@ def line_chart(xs: Sequence[float], series: Sequence[tuple[str, Sequence[float |
     if x_label:
         out.append(_text(left + plot_w / 2, top_pad + plot_h + 28, x_label, 11))
     for x, label in markers:
-        out.append(f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{top_pad}" y2="{top_pad + plot_h}" stroke="#444" stroke-dasharray="4 3"/>')
+        out.append(
+            f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{top_pad}" y2="{top_pad + plot_h}" stroke="#444" stroke-dasharray="4 3"/>'
+        )
         out.append(_text(px(x) + 3, top_pad + 10, label, 10, "start", "#444"))
     lx = left
     for name, ys, color in series:

@@ -41,24 +41,26 @@ def drafts_from_feedback(feedback_path: Path, gold: list[GoldItem]) -> list[dict
     drafts = []
     for row in sorted(latest.values(), key=lambda r: (r.get("rating") != "down", float(r.get("at") or 0))):
         documents = list(dict.fromkeys(str(c["document_id"]) for c in row.get("citations") or [] if c.get("document_id")))
-        drafts.append({
-            "id": f"d{len(drafts) + 1:03d}",
-            "question": str(row["question"]).strip(),
-            "kind": "draft",
-            "documents": documents,
-            "evidence": [],
-            "follow_up_of": None,
-            "review": {
-                "rating": row.get("rating"),
-                "comment": row.get("comment"),
-                "answer": row.get("answer"),
-                "abstained": bool(row.get("abstained")),
-                "answer_id": row.get("answer_id"),
-                "at": row.get("at"),
-                "todo": "decide answerable/unanswerable; for answerable, keep the right documents and copy evidence "
-                        "strings from the corpus (evals/data/FORMAT.md); give it the next free q/u id; move it to gold.jsonl",
-            },
-        })
+        drafts.append(
+            {
+                "id": f"d{len(drafts) + 1:03d}",
+                "question": str(row["question"]).strip(),
+                "kind": "draft",
+                "documents": documents,
+                "evidence": [],
+                "follow_up_of": None,
+                "review": {
+                    "rating": row.get("rating"),
+                    "comment": row.get("comment"),
+                    "answer": row.get("answer"),
+                    "abstained": bool(row.get("abstained")),
+                    "answer_id": row.get("answer_id"),
+                    "at": row.get("at"),
+                    "todo": "decide answerable/unanswerable; for answerable, keep the right documents and copy evidence "
+                    "strings from the corpus (evals/data/FORMAT.md); give it the next free q/u id; move it to gold.jsonl",
+                },
+            }
+        )
     return drafts
 
 

@@ -24,6 +24,7 @@ from cstassist.assistant import Assistant
 from cstassist.conversation import ConversationStore, resolve
 from cstassist.documents import Answer, Passage
 from cstassist.embedding import Embedder, create_embedder
+from cstassist.locking import DataDirBusy
 from cstassist.retrieval import Mode
 from cstassist.settings import Settings
 
@@ -55,16 +56,21 @@ def open_assistant(settings: Settings, embedder: Embedder | None = None, ingest_
     if ingest_corpus:
         from cstassist.ingest import ingest
 
-        report = ingest(None, settings, embedder=embedder)
-        for name, reason in report.failed:
-            log.warning("ingest failed for %s: %s", name, reason)
+        try:
+            report = ingest(None, settings, embedder=embedder)
+        except DataDirBusy:
+            log.warning("the data directory is in use (a running service?); evaluating the index as it is")
+        else:
+            for name, reason in report.failed:
+                log.warning("ingest failed for %s: %s", name, reason)
     assistant = Assistant.open(settings, embedder)
     assistant.conversations = ConversationStore(Path(":memory:"))
     return assistant
 
 
-def evaluate(assistant: Assistant, items: list[GoldItem], options: EvalOptions | None = None,
-             gold_path: Path | None = None) -> dict[str, Any]:
+def evaluate(
+    assistant: Assistant, items: list[GoldItem], options: EvalOptions | None = None, gold_path: Path | None = None
+) -> dict[str, Any]:
     """Score every item in every mode; returns the whole report (see ``evals/README.md``)."""
     options = options or EvalOptions()
     settings = assistant.settings
@@ -111,8 +117,9 @@ def run_mode(assistant: Assistant, items: list[GoldItem], mode: Mode, options: E
                 if conversation is None or last_turn.get(conversation) != item.follow_up_of:
                     conversation = _replay(assistant, _chain(by_id, item.follow_up_of), mode, options)
             started = time.perf_counter()
-            reply = assistant.ask(item.question, k=options.k, audiences=options.audiences,
-                                  conversation_id=conversation, mode=mode)
+            reply = assistant.ask(
+                item.question, k=options.k, audiences=options.audiences, conversation_id=conversation, mode=mode
+            )
             ask_ms = (time.perf_counter() - started) * 1000
             conversation_of[item.id] = reply.conversation_id
             last_turn[reply.conversation_id] = item.id
@@ -147,8 +154,9 @@ def _replay(assistant: Assistant, chain: list[GoldItem], mode: Mode, options: Ev
     """A fresh conversation holding exactly ``chain``'s turns (for a second follow-up of one question)."""
     conversation = None
     for item in chain:
-        conversation = assistant.ask(item.question, k=options.k, audiences=options.audiences,
-                                     conversation_id=conversation, mode=mode).conversation_id
+        conversation = assistant.ask(
+            item.question, k=options.k, audiences=options.audiences, conversation_id=conversation, mode=mode
+        ).conversation_id
     assert conversation is not None
     return conversation
 
@@ -197,8 +205,12 @@ def score_retrieval(item: GoldItem, query: str, passages: list[Passage], k: int)
 def score_answer(item: GoldItem, answer: Answer) -> dict[str, Any]:
     targets = item.targets
     cited = [
-        {"n": c.n, "document_id": c.passage.document_id, "chunk_id": c.passage.chunk_id,
-         "relevant": any(t.matches(c.passage.document_id, c.passage.text) for t in targets)}
+        {
+            "n": c.n,
+            "document_id": c.passage.document_id,
+            "chunk_id": c.passage.chunk_id,
+            "relevant": any(t.matches(c.passage.document_id, c.passage.text) for t in targets),
+        }
         for c in answer.citations
     ]
     text = metrics.strip_markers(answer.text)
@@ -208,9 +220,15 @@ def score_answer(item: GoldItem, answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "citations": cited,
         "flagged": len(answer.flagged),
-        "evidence_found": (answered and any(
-            t.found_in(text) or any(t.matches(c.passage.document_id, c.passage.text) for c in answer.citations)
-            for t in targets)) if item.answerable else None,
+        "evidence_found": (
+            answered
+            and any(
+                t.found_in(text) or any(t.matches(c.passage.document_id, c.passage.text) for c in answer.citations)
+                for t in targets
+            )
+        )
+        if item.answerable
+        else None,
         "citation_precision": metrics.mean(c["relevant"] for c in cited) if item.answerable and answered and cited else None,
         "markers_resolve": metrics.markers_resolve(answer.text, (c.n for c in answer.citations)) if answered else None,
     }

@@ -49,8 +49,10 @@ def format_table(report: dict[str, Any]) -> str:
     """The headline numbers, modes side by side."""
     modes, k = report["modes"], report["k"]
     g = report["gold"]
-    head = (f"gold: {g['items']} items ({g['answerable']} answerable, {g['unanswerable']} unanswerable), k={k}, "
-            f"abstain_below={report['abstain_below']}, answerer={report['answerer']}")
+    head = (
+        f"gold: {g['items']} items ({g['answerable']} answerable, {g['unanswerable']} unanswerable), k={k}, "
+        f"abstain_below={report['abstain_below']}, answerer={report['answerer']}"
+    )
     lines = [head, f"{'metric':<22}" + "".join(f"{m:>10}" for m in modes)]
     lines.append("-" * len(lines[-1]))
     for key, _, _ in METRICS:
@@ -59,8 +61,10 @@ def format_table(report: dict[str, Any]) -> str:
             continue
         lines.append(f"{label(key, k):<22}" + "".join(f"{fmt(v, key):>10}" for v in values))
     if report.get("unreachable"):
-        lines.append(f"note: {len(report['unreachable'])} gold target(s) have evidence in no indexed passage: "
-                     + ", ".join(sorted({u['id'] for u in report['unreachable']})))
+        lines.append(
+            f"note: {len(report['unreachable'])} gold target(s) have evidence in no indexed passage: "
+            + ", ".join(sorted({u["id"] for u in report["unreachable"]}))
+        )
     return "\n".join(lines)
 
 
@@ -107,34 +111,56 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
         f"({g['items']} items: {g['answerable']} answerable, {g['unanswerable']} unanswerable) · k={k} · "
         f"abstain_below={report['abstain_below']} · answerer {escape(report['answerer'])} · embedder "
         f"{escape(report['embedder'])} · index {report['index'].get('documents')} documents, {report['index'].get('chunks')} chunks"
-        + (f" · compared with the run of {escape(previous['created'])}" if previous else " · no previous run") + "</p>",
+        + (f" · compared with the run of {escape(previous['created'])}" if previous else " · no previous run")
+        + "</p>",
     ]
     if report.get("unreachable"):
-        rows = "".join(f"<li><b>{escape(u['id'])}</b> {escape(u['document_id'])}: “{escape(u['evidence'])}”</li>"
-                       for u in report["unreachable"])
-        parts.append(f"<div class='warn'>Evidence found in no indexed passage (no retrieval can hit these; "
-                     f"a chunking or gold-set problem):<ul>{rows}</ul></div>")
+        rows = "".join(
+            f"<li><b>{escape(u['id'])}</b> {escape(u['document_id'])}: “{escape(u['evidence'])}”</li>"
+            for u in report["unreachable"]
+        )
+        parts.append(
+            f"<div class='warn'>Evidence found in no indexed passage (no retrieval can hit these; "
+            f"a chunking or gold-set problem):<ul>{rows}</ul></div>"
+        )
     parts.append("<h2>Summary</h2>" + _summary_table(report, prev_summary))
-    rates = [key for key, _, kind in METRICS if kind in ("rate", "low") and any(report["summary"][m].get(key) is not None for m in modes)]
+    rates = [
+        key
+        for key, _, kind in METRICS
+        if kind in ("rate", "low") and any(report["summary"][m].get(key) is not None for m in modes)
+    ]
     groups = [label(key, k) for key in rates]
     values = {(label(key, k), m): report["summary"][m].get(key) for key in rates for m in modes}
     prev = {(label(key, k), m): prev_summary.get(m, {}).get(key) for key in rates for m in modes}
     parts.append(charts.grouped_bars(groups, modes, values, prev, title="Quality by mode (black tick: previous run)"))
     lat = [key for key, _, kind in METRICS if kind == "ms" and any(report["summary"][m].get(key) is not None for m in modes)]
-    parts.append(charts.grouped_bars(
-        [label(key, k) for key in lat], modes, {(label(key, k), m): report["summary"][m].get(key) for key in lat for m in modes},
-        {(label(key, k), m): prev_summary.get(m, {}).get(key) for key in lat for m in modes},
-        vmax=None, title="Latency by mode, ms (black tick: previous run)", value_format="{:.0f}", width=700, height=260))
+    parts.append(
+        charts.grouped_bars(
+            [label(key, k) for key in lat],
+            modes,
+            {(label(key, k), m): report["summary"][m].get(key) for key in lat for m in modes},
+            {(label(key, k), m): prev_summary.get(m, {}).get(key) for key in lat for m in modes},
+            vmax=None,
+            title="Latency by mode, ms (black tick: previous run)",
+            value_format="{:.0f}",
+            width=700,
+            height=260,
+        )
+    )
     parts.append("<h2>Per question</h2>" + _rank_chart(report))
     if any(r.get("abstained") is not None for m in modes for r in report["questions"][m]):
         parts.append(_abstention_chart(report))
     parts.append(_by_type_table(report))
     parts.append("<h2>Abstention threshold</h2>" + _sweep_section(report))
-    parts.append("<h2>Misses</h2><p>Answerable questions whose evidence was not in the top "
-                 f"{k}, with what was retrieved instead (a green row carries evidence, but below rank {k}); "
-                 "then wrong abstentions.</p>")
+    parts.append(
+        "<h2>Misses</h2><p>Answerable questions whose evidence was not in the top "
+        f"{k}, with what was retrieved instead (a green row carries evidence, but below rank {k}); "
+        "then wrong abstentions.</p>"
+    )
     for i, mode in enumerate(modes):
-        parts.append(f"<details{' open' if i == 0 else ''}><summary><b>{escape(mode)}</b></summary>{_misses(report, mode)}</details>")
+        parts.append(
+            f"<details{' open' if i == 0 else ''}><summary><b>{escape(mode)}</b></summary>{_misses(report, mode)}</details>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -169,24 +195,37 @@ def _rank_chart(report: dict[str, Any]) -> str:
             late = next((i + 1 for i, p in enumerate(r["retrieved"]) if p["hit"]), None) if rank is None else None
             shown = rank or late
             tip = f"{r['id']}: {'rank ' + str(rank) if rank else ('rank ' + str(late) + ' (beyond k)' if late else 'miss')} — {r['question']}"
-            cells.append(Cell(str(shown) if shown else "×", tip, charts.rank_color(rank) if rank or not late else charts.LATE_COLOR))
+            cells.append(
+                Cell(str(shown) if shown else "×", tip, charts.rank_color(rank) if rank or not late else charts.LATE_COLOR)
+            )
         rows.append((m, cells))
     legend = [(charts.rank_color(i), f"rank {i}") for i in range(1, k + 1) if i in charts.RANK_COLORS]
     legend += [(charts.LATE_COLOR, "below top k"), (charts.MISS_COLOR, "not retrieved")]
-    return charts.cell_grid(rows, title=f"Rank of the first passage with the evidence (answerable questions, gold order; top {k})",
-                            legend=legend)
+    return charts.cell_grid(
+        rows, title=f"Rank of the first passage with the evidence (answerable questions, gold order; top {k})", legend=legend
+    )
 
 
 def _abstention_chart(report: dict[str, Any]) -> str:
     rows = []
     for m in report["modes"]:
-        cells = [Cell("A" if r["abstained"] else "", f"{r['id']} ({r['kind']}): {'abstained' if r['abstained'] else 'answered'}"
-                      f", best similarity {r['best_similarity']:.3f} — {r['question']}",
-                      "#1a7f37" if r["abstention_correct"] else charts.MISS_COLOR)
-                 for r in report["questions"][m] if r.get("abstained") is not None]
+        cells = [
+            Cell(
+                "A" if r["abstained"] else "",
+                f"{r['id']} ({r['kind']}): {'abstained' if r['abstained'] else 'answered'}"
+                f", best similarity {r['best_similarity']:.3f} — {r['question']}",
+                "#1a7f37" if r["abstention_correct"] else charts.MISS_COLOR,
+            )
+            for r in report["questions"][m]
+            if r.get("abstained") is not None
+        ]
         rows.append((m, cells))
-    return charts.cell_grid(rows, title="Abstention per question (A: abstained; green: right call, red: wrong call)",
-                            legend=[("#1a7f37", "right"), (charts.MISS_COLOR, "wrong")], cell=8)
+    return charts.cell_grid(
+        rows,
+        title="Abstention per question (A: abstained; green: right call, red: wrong call)",
+        legend=[("#1a7f37", "right"), (charts.MISS_COLOR, "wrong")],
+        cell=8,
+    )
 
 
 def _by_type_table(report: dict[str, Any]) -> str:
@@ -194,12 +233,18 @@ def _by_type_table(report: dict[str, Any]) -> str:
     types = []
     for m in modes:
         types += [t for t in report["summary"][m]["by_type"] if t not in types]
-    rows = ["<table><tr><th>question type</th><th>n</th>"
-            + "".join(f"<th>{escape(m)} hit@1</th><th>{escape(m)} recall@{k}</th>" for m in modes) + "</tr>"]
+    rows = [
+        "<table><tr><th>question type</th><th>n</th>"
+        + "".join(f"<th>{escape(m)} hit@1</th><th>{escape(m)} recall@{k}</th>" for m in modes)
+        + "</tr>"
+    ]
     for t in types:
         first = next(report["summary"][m]["by_type"][t] for m in modes if t in report["summary"][m]["by_type"])
-        cells = "".join(f"<td class='num'>{fmt(report['summary'][m]['by_type'].get(t, {}).get('hit_at_1'))}</td>"
-                        f"<td class='num'>{fmt(report['summary'][m]['by_type'].get(t, {}).get('recall_at_k'))}</td>" for m in modes)
+        cells = "".join(
+            f"<td class='num'>{fmt(report['summary'][m]['by_type'].get(t, {}).get('hit_at_1'))}</td>"
+            f"<td class='num'>{fmt(report['summary'][m]['by_type'].get(t, {}).get('recall_at_k'))}</td>"
+            for m in modes
+        )
         rows.append(f"<tr><td>{escape(t)}</td><td class='num'>{first['n']}</td>{cells}</tr>")
     return "<h3>By question type</h3>" + "".join(rows) + "</table>"
 
@@ -212,14 +257,26 @@ def _sweep_section(report: dict[str, Any]) -> str:
         markers = [(report["abstain_below"], f"current {report['abstain_below']}")]
         if sw.get("chosen"):
             markers.append((sw["chosen"]["threshold"], f"chosen {sw['chosen']['threshold']}"))
-        out.append(charts.line_chart(
-            xs, [("abstention accuracy (unanswerable)", [r["abstention_accuracy"] for r in sw["rows"]], "#1a7f37"),
-                 ("false abstention (answerable)", [r["false_abstention"] for r in sw["rows"]], "#d73a49")],
-            markers, title=f"Threshold sweep on the best passage similarity ({m})", x_label="abstain_below"))
+        out.append(
+            charts.line_chart(
+                xs,
+                [
+                    ("abstention accuracy (unanswerable)", [r["abstention_accuracy"] for r in sw["rows"]], "#1a7f37"),
+                    ("false abstention (answerable)", [r["false_abstention"] for r in sw["rows"]], "#d73a49"),
+                ],
+                markers,
+                title=f"Threshold sweep on the best passage similarity ({m})",
+                x_label="abstain_below",
+            )
+        )
         chosen = sw.get("chosen")
-        out.append(f"<p>Chosen: <b>{chosen['threshold']}</b> (abstention accuracy {fmt(chosen['abstention_accuracy'])}, "
-                   f"false abstention {fmt(chosen['false_abstention'])}; the best accuracy with false abstention ≤ "
-                   f"{sw['max_false_abstention']}).</p>" if chosen else "<p>No threshold keeps false abstention low enough.</p>")
+        out.append(
+            f"<p>Chosen: <b>{chosen['threshold']}</b> (abstention accuracy {fmt(chosen['abstention_accuracy'])}, "
+            f"false abstention {fmt(chosen['false_abstention'])}; the best accuracy with false abstention ≤ "
+            f"{sw['max_false_abstention']}).</p>"
+            if chosen
+            else "<p>No threshold keeps false abstention low enough.</p>"
+        )
     return "".join(out)
 
 
@@ -231,21 +288,33 @@ def _misses(report: dict[str, Any], mode: str) -> str:
             retrieved = "".join(
                 f"<tr class='{'hit' if p['hit'] else ''}'><td>{i}</td><td>{escape(p['document_id'])}<br><span class='prev'>"
                 f"{escape(p['section'][:80])}</span></td><td class='num'>{fmt(p['similarity'])}</td><td>{escape(p['snippet'][:220])}</td></tr>"
-                for i, p in enumerate(r["retrieved"], 1))
-            expected = "; ".join(f"{escape(d)}" for d in r["documents"]) + "<br>" + "<br>".join(f"“{escape(e)}”" for e in r["evidence"])
-            rows.append(f"<tr class='miss'><td><b>{escape(r['id'])}</b><br>{escape(r['type'])}</td><td>{escape(r['question'])}"
-                        + (f"<br><span class='prev'>searched: {escape(r['query'])}</span>" if r["query"] != r["question"] else "")
-                        + f"</td><td>{expected}</td><td><table>{retrieved}</table></td></tr>")
+                for i, p in enumerate(r["retrieved"], 1)
+            )
+            expected = (
+                "; ".join(f"{escape(d)}" for d in r["documents"]) + "<br>" + "<br>".join(f"“{escape(e)}”" for e in r["evidence"])
+            )
+            rows.append(
+                f"<tr class='miss'><td><b>{escape(r['id'])}</b><br>{escape(r['type'])}</td><td>{escape(r['question'])}"
+                + (f"<br><span class='prev'>searched: {escape(r['query'])}</span>" if r["query"] != r["question"] else "")
+                + f"</td><td>{expected}</td><td><table>{retrieved}</table></td></tr>"
+            )
     out = [f"<p>{len(rows)} answerable question(s) with no evidence in the top {k}.</p>"]
     if rows:
-        out.append("<table><tr><th>id</th><th>question</th><th>expected</th><th>retrieved (rank, document, similarity, text)</th></tr>"
-                   + "".join(rows) + "</table>")
+        out.append(
+            "<table><tr><th>id</th><th>question</th><th>expected</th><th>retrieved (rank, document, similarity, text)</th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
     wrong = [r for r in report["questions"][mode] if r.get("abstention_correct") is False]
     if wrong:
-        out.append("<h4>Wrong abstention calls</h4><table><tr><th>id</th><th>question</th><th>call</th><th>best similarity</th><th>answer</th></tr>")
+        out.append(
+            "<h4>Wrong abstention calls</h4><table><tr><th>id</th><th>question</th><th>call</th><th>best similarity</th><th>answer</th></tr>"
+        )
         for r in wrong:
             call = "abstained (answerable)" if r["abstained"] else "answered (unanswerable)"
-            out.append(f"<tr class='miss'><td>{escape(r['id'])}</td><td>{escape(r['question'])}</td><td>{call}</td>"
-                       f"<td class='num'>{r['best_similarity']:.3f}</td><td>{escape(r['answer']['text'][:300])}</td></tr>")
+            out.append(
+                f"<tr class='miss'><td>{escape(r['id'])}</td><td>{escape(r['question'])}</td><td>{call}</td>"
+                f"<td class='num'>{r['best_similarity']:.3f}</td><td>{escape(r['answer']['text'][:300])}</td></tr>"
+            )
         out.append("</table>")
     return "".join(out)

@@ -147,6 +147,15 @@ def _ingest(
     parser: Parser | None = None
     seen: dict[str, str] = {}
     changed = False
+
+    def begin_change() -> None:
+        # Bump the generation *before* the first write: a run killed between its writes and the final
+        # rebuild then leaves a generation no cached BM25 index matches, so the next run rebuilds it.
+        nonlocal changed
+        if not changed:
+            ledger.bump_generation()
+            changed = True
+
     bar = _progress(len(files), "ingest")
     try:
         for sf in files:
@@ -184,10 +193,10 @@ def _ingest(
             if _embedder is None:
                 _embedder = create_embedder(settings.embedding)
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
+            begin_change()
             ledger.mark_pending(meta, name, fingerprint, st.st_size, st.st_mtime_ns)
             index.replace_document(meta, chunks, vectors)
             ledger.mark_done(doc_id, len(chunks))
-            changed = True
             (report.updated if row else report.added).append(name)
             report.chunks_written += len(chunks)
             if any(c.hidden_text for c in chunks):
@@ -206,12 +215,13 @@ def _ingest(
         if row.status == "pending" and doc_id not in seen and (gone or not in_scope):
             gone = True  # a half-written document whose file has vanished: clean it up
         if (prune and in_scope and doc_id not in seen) or (row.status == "pending" and gone):
+            begin_change()
             index.remove_document(doc_id)
             ledger.remove(doc_id)
             report.removed.append(row.source)
-            changed = True
 
     if interrupted or changed:
+        begin_change()
         _sweep_orphans(index)
     if changed or interrupted or index.lexical_stale():
         ledger.bump_generation()
@@ -223,9 +233,11 @@ def _ingest(
 
 def _fail(report: IngestReport, on_failure: Callable[[str, str], None] | None, name: str, reason: str) -> None:
     report.failed.append((name, reason))
-    log.error("%s: %s", name, reason)
-    if on_failure:
+    if on_failure:  # the caller reports it (the CLI prints one line); logging it too would print it twice
+        log.info("%s: %s", name, reason)
         on_failure(name, reason)
+    else:
+        log.error("%s: %s", name, reason)
 
 
 def _sweep_orphans(index: Index) -> None:

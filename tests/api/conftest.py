@@ -6,8 +6,11 @@ session; each test builds its own app (``TestClient``) over them, with the setti
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,7 +51,7 @@ def api_settings(tmp_path_factory, api_corpus, embedder) -> Settings:
     )
     report = ingest([api_corpus], settings, embedder=embedder)
     assert report.ok, report.failed
-    assert MEMBERS_DOC_ID in report.added
+    assert any(p.endswith(f"{MEMBERS_DOC_ID}.md") for p in report.added), report.added
     return settings
 
 
@@ -130,3 +133,18 @@ def live_server(api_settings, assistant) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def cli(api_settings) -> Callable[[list[str]], subprocess.CompletedProcess[str]]:
+    """Run the ``cstassist`` command on the shared data directory (``CSTASSIST_DATA_DIR``), checking it succeeds."""
+    script = Path(sys.executable).parent / "cstassist"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cstassist.cli.main"]
+    env = {**os.environ, "CSTASSIST_DATA_DIR": str(api_settings.data_dir), "CSTASSIST_CORPUS_DIR": str(api_settings.corpus_dir)}
+
+    def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(command + args, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (args, done.returncode, done.stderr[-2000:])
+        return done
+
+    return run
