@@ -8,6 +8,7 @@ import time
 import uuid
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("cstassist.access")
@@ -67,7 +68,7 @@ class RequestMiddleware:
             if msg["type"] == "http.request":
                 seen["bytes"] += len(msg.get("body", b""))
                 if seen["bytes"] > self.max_body:
-                    raise _BodyTooLarge()
+                    raise _BodyTooLarge(self.max_body)
             return msg
 
         async def send_with_id(msg: Message) -> None:
@@ -93,8 +94,12 @@ class RequestMiddleware:
                                               "status": status, "ms": round(elapsed * 1000, 2)}})
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """An HTTPException so that FastAPI, reading the body inside a route, passes it on as a 413 instead of
+    wrapping it in a generic 400 "error parsing the body" (a chunked body has no Content-Length to check first)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
 
 
 async def _too_large(send: Send, rid: str, limit: int) -> None:

@@ -6,8 +6,8 @@ every candidate threshold can be scored without asking again: abstention accurac
 questions that abstain) against false abstention (answerable questions that abstain).
 
 The choice: the threshold with the highest abstention accuracy whose false abstention is at most
-``max_false`` (0.05); among equally good thresholds, the middle one, which leaves the most room on
-both sides.
+``max_false`` (0.05); among thresholds with that accuracy, the middle one, which leaves the most room
+on both sides (the edges sit right next to a gold question's similarity).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def choose(rows: list[dict[str, Any]], max_false: float = MAX_FALSE_ABSTENTION) 
     ok = [r for r in rows if (r["false_abstention"] or 0.0) <= max_false]
     if not ok:
         return None
-    best = max((r["abstention_accuracy"] or 0.0, -(r["false_abstention"] or 0.0)) for r in ok)
-    tied = [r for r in ok if (r["abstention_accuracy"] or 0.0, -(r["false_abstention"] or 0.0)) == best]
+    best = max(r["abstention_accuracy"] or 0.0 for r in ok)
+    tied = [r for r in ok if (r["abstention_accuracy"] or 0.0) == best]
     return tied[len(tied) // 2]
 
 

@@ -94,30 +94,42 @@ def cell_grid(
     rows: Sequence[tuple[str, Sequence[Cell]]],
     title: str = "",
     legend: Sequence[tuple[str, str]] = (),
-    cell: int = 11,
+    cell: int = 16,
     label_w: int = 70,
+    per_line: int = 60,
+    index_every: int = 10,
 ) -> str:
-    """One row of coloured cells per series (e.g. per mode, one cell per question), tooltips on hover."""
+    """One row of coloured cells per series (e.g. per mode, one cell per question), wrapped every
+    ``per_line`` cells into blocks; every ``index_every``-th position is numbered above its cell."""
     n = max((len(cells) for _, cells in rows), default=0)
-    width = label_w + n * cell + 20
+    blocks = max(1, -(-n // per_line))
+    per_line = max(1, -(-n // blocks))  # even blocks, no short last line
+    width = label_w + min(n, per_line) * cell + 20
     top = 28 if title else 6
-    height = top + len(rows) * (cell + 4) + (28 if legend else 8)
+    block_h = 14 + len(rows) * (cell + 3) + 10
+    height = top + blocks * block_h + (24 if legend else 4)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     if title:
         out.append(_text(4, 18, title, 14, "start", extra='font-weight="600"'))
-    for ri, (name, cells) in enumerate(rows):
-        y = top + ri * (cell + 4)
-        out.append(_text(label_w - 6, y + cell - 2, name, 11, "end"))
-        for ci, c in enumerate(cells):
-            x = label_w + ci * cell
-            out.append(
-                f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell}" fill="{c.color}"><title>{escape(c.tooltip)}</title></rect>'
-            )
-            if c.label and cell >= 10:
-                out.append(_text(x + (cell - 1) / 2, y + cell - 2, c.label, 8, fill="#fff" if c.color in _DARK else "#111"))
+    for b in range(blocks):
+        y0 = top + b * block_h
+        for j in range(per_line):
+            pos = b * per_line + j
+            if pos < n and (pos + 1) % index_every == 0:
+                out.append(_text(label_w + j * cell + (cell - 1) / 2, y0 + 10, str(pos + 1), 9, fill="#718096"))
+        for ri, (name, cells) in enumerate(rows):
+            y = y0 + 14 + ri * (cell + 3)
+            out.append(_text(label_w - 6, y + cell - 4, name, 11, "end"))
+            for j, c in enumerate(cells[b * per_line : (b + 1) * per_line]):
+                x = label_w + j * cell
+                out.append(
+                    f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell}" fill="{c.color}"><title>{escape(c.tooltip)}</title></rect>'
+                )
+                if c.label:
+                    out.append(_text(x + (cell - 1) / 2, y + cell - 4, c.label, 10, fill="#fff" if c.color in _DARK else "#111"))
     lx = label_w
     for color, name in legend:
         y = height - 16
@@ -171,16 +183,17 @@ def line_chart(
         v = i / 4
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{py(v):.1f}" y2="{py(v):.1f}" stroke="#e2e8f0"/>')
         out.append(_text(left - 6, py(v) + 4, f"{v:.2f}", 10, "end", "#555"))
-    for i in range(6):
-        x = x0 + span * i / 5
+    step = 0.1 if span <= 1.0 else span / 5
+    for i in range(int(span / step + 1e-9) + 1):
+        x = x0 + i * step
         out.append(_text(px(x), top_pad + plot_h + 14, f"{x:.2f}", 10, fill="#555"))
     if x_label:
         out.append(_text(left + plot_w / 2, top_pad + plot_h + 28, x_label, 11))
-    for x, label in markers:
+    for i, (x, label) in enumerate(markers):
         out.append(
             f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{top_pad}" y2="{top_pad + plot_h}" stroke="#444" stroke-dasharray="4 3"/>'
         )
-        out.append(_text(px(x) + 3, top_pad + 10, label, 10, "start", "#444"))
+        out.append(_text(px(x) + 3, top_pad + 10 + 13 * i, label, 10, "start", "#444"))
     lx = left
     for name, ys, color in series:
         pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, ys) if y is not None)

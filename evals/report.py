@@ -224,7 +224,8 @@ def _abstention_chart(report: dict[str, Any]) -> str:
         rows,
         title="Abstention per question (A: abstained; green: right call, red: wrong call)",
         legend=[("#1a7f37", "right"), (charts.MISS_COLOR, "wrong")],
-        cell=8,
+        cell=14,
+        per_line=72,
     )
 
 

@@ -167,13 +167,17 @@ def _ingest(
                 continue
             seen[doc_id] = name
             row = rows.get(doc_id)
-            st = sf.path.stat()
-            entry_fp = sf.entry.fingerprint if sf.entry else ""
-            if row and row.status == "done" and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and row.source == name \
-                    and row.fingerprint.endswith("|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]):
-                report.unchanged.append(name)
+            try:  # a file can vanish or be unreadable after the folder was listed: that file fails, not the run
+                st = sf.path.stat()
+                entry_fp = sf.entry.fingerprint if sf.entry else ""
+                if row and row.status == "done" and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and row.source == name \
+                        and row.fingerprint.endswith("|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]):
+                    report.unchanged.append(name)
+                    continue
+                fingerprint = _sha256(sf.path) + "|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]
+            except OSError as exc:
+                _fail(report, on_failure, name, f"cannot read the file ({exc.strerror or type(exc).__name__})")
                 continue
-            fingerprint = _sha256(sf.path) + "|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]
             if row and row.status == "done" and row.fingerprint == fingerprint and row.source == name:
                 ledger.touch(doc_id, st.st_size, st.st_mtime_ns)
                 report.unchanged.append(name)
@@ -188,6 +192,9 @@ def _ingest(
             except CSTAssistError as exc:
                 _fail(report, on_failure, name, str(exc))
                 continue
+            except OSError as exc:
+                _fail(report, on_failure, name, f"cannot read the file ({exc.strerror or type(exc).__name__})")
+                continue
             meta = document_meta(sf.relative, sf.entry, infer_title(elements))
             chunks = chunk_elements(doc_id, elements)
             if _embedder is None:
@@ -199,7 +206,7 @@ def _ingest(
             ledger.mark_done(doc_id, len(chunks))
             (report.updated if row else report.added).append(name)
             report.chunks_written += len(chunks)
-            if any(c.hidden_text for c in chunks):
+            if any(e.hidden for e in elements):
                 report.hidden_text.append(name)
                 log.warning("%s: contains hidden text (white, tiny or hidden elements); review it", name)
             log.info("%s: %d chunks", name, len(chunks))

@@ -23,10 +23,12 @@ _MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
 def abstention_text(query: str) -> str:
+    # echo what was searched, unless it reads as an instruction: the reply must not repeat a payload
+    searched = "" if is_instruction(query) else f" (I searched for: “{query[:200]}”)"
     return (
-        "I couldn't find an answer to that in CST's published papers and guidance "
-        f"(I searched for: “{query[:200]}”). Your trust's governance professional, or CST's member "
-        "support team, can help with questions the guidance does not cover."
+        f"I couldn't find an answer to that in CST's published papers and guidance{searched}. "
+        "Your trust's governance professional, or CST's member support team, can help with questions "
+        "the guidance does not cover."
     )
 
 

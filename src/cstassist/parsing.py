@@ -86,10 +86,17 @@ def partition_file(path: str, kind: str) -> list[Element]:
         raw = partition_md(filename=path)
     else:
         raw = partition_text(filename=path)
-    hidden = _hidden_texts(path, kind)
+    hidden = [h for h in _hidden_texts(path, kind) if len(h) >= 3]
     out = []
+    had_hidden = False
     for el in raw:
         text = str(el).strip()
+        # text a reader cannot see (white, tiny, display:none) is kept out of the index: it cannot be
+        # cited honestly and is the usual carrier of injected instructions
+        for h in hidden:
+            if h in text:
+                text = text.replace(h, " ").strip()
+                had_hidden = True
         if not text:
             continue
         md = el.metadata
@@ -99,9 +106,10 @@ def partition_file(path: str, kind: str) -> list[Element]:
                 text=text,
                 depth=getattr(md, "category_depth", None),
                 page=getattr(md, "page_number", None) if kind == "pdf" else None,
-                hidden=any(h and h in text for h in hidden),
             )
         )
+    if had_hidden and out:
+        out[0] = Element(out[0].category, out[0].text, out[0].depth, out[0].page, hidden=True)
     if not out:
         raise UnreadableFile("no text could be extracted (scanned, truncated or empty document)")
     return out
@@ -132,14 +140,16 @@ def _hidden_texts(path: str, kind: str) -> list[str]:
                     color = run.font.color.rgb if run.font.color is not None and run.font.color.type is not None else None
                     tiny = run.font.size is not None and run.font.size.pt < 2
                     if run.text.strip() and (str(color) in {"FFFFFF", "FFFFFE"} or tiny or run.font.hidden):
-                        found.append(run.text.strip()[:80])
+                        found.append(run.text.strip())
             return found
+        if kind == "pdf":
+            return _pdf_invisible_lines(path)
         if kind == "html":
             import re
 
             html = Path(path).read_text(errors="ignore")
             pattern = r"<(\w+)[^>]*(?:display\s*:\s*none|visibility\s*:\s*hidden|hidden(?:\s|>|=))[^>]*>(.*?)</\1>"
-            return [re.sub(r"<[^>]+>", " ", m.group(2)).strip()[:80] for m in re.finditer(pattern, html, re.I | re.S)]
+            return [" ".join(re.sub(r"<[^>]+>", " ", m.group(2)).split()) for m in re.finditer(pattern, html, re.I | re.S)]
     except Exception:  # noqa: BLE001 - detection is advisory; parsing already succeeded
         return []
     return []
@@ -168,6 +178,36 @@ def _warm_up() -> None:
         partition_pdf(file=blank, strategy="fast")
     except Exception:  # noqa: BLE001 - a warm-up failure surfaces on the first real file instead
         pass
+
+
+def _pdf_invisible_lines(path: str) -> list[str]:
+    """Lines of a PDF drawn in white (or near-white) fill, or in a font too small to read."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
+
+    def white(color: object) -> bool:
+        if isinstance(color, (int, float)):
+            return color >= 0.95
+        if isinstance(color, (list, tuple)) and color:
+            if len(color) == 4:  # CMYK
+                return all(float(c) <= 0.05 for c in color)
+            return all(float(c) >= 0.95 for c in color)
+        return False
+
+    found = []
+    for page in extract_pages(path):
+        for box in page:
+            if not isinstance(box, LTTextContainer):
+                continue
+            for line in box:
+                if not isinstance(line, LTTextLine):
+                    continue
+                chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
+                if chars and all(white(getattr(c.graphicstate, "ncolor", None)) or c.size < 2 for c in chars):
+                    text = " ".join(line.get_text().split())
+                    if text:
+                        found.append(text)
+    return found
 
 
 def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in the child

@@ -190,6 +190,27 @@ def run_cli():
     return run
 
 
+@pytest.fixture
+def start_cli(tmp_path):
+    """``start_cli("ingest", folder, data_dir=...)``: the real command started in the background (output to
+    files, so a full pipe never blocks it). Every process it started is killed at teardown."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, data_dir: Path, **settings: str) -> subprocess.Popen[bytes]:
+        n = len(procs)
+        out, err = (tmp_path / f"cli{n}.out").open("wb"), (tmp_path / f"cli{n}.err").open("wb")
+        proc = subprocess.Popen([str(CLI), *args], env=cli_env(data_dir, **settings), stdout=out, stderr=err)
+        proc.stdout_path, proc.stderr_path = Path(out.name), Path(err.name)  # type: ignore[attr-defined]
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+
+
 class CountingEmbedder:
     """The real embedder, counting the texts it is asked to embed (it still embeds every one)."""
 

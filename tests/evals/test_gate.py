@@ -1,0 +1,44 @@
+"""The regression gate on the real pipeline: the product (hybrid) meets evals/thresholds.yaml, and a
+deliberately weakened pipeline (dense only) measurably does not, through the same gate function."""
+
+from __future__ import annotations
+
+import pytest
+
+from cstassist.evals import check_gate, load_thresholds
+
+pytestmark = pytest.mark.slow
+
+
+def test_hybrid_pipeline_on_the_bundled_corpus_meets_the_thresholds(eval_report):
+    thresholds = load_thresholds()
+    assert thresholds.mode == "hybrid" and thresholds.k == eval_report["k"]
+    summary = eval_report["summary"]["hybrid"]
+    assert check_gate(summary, thresholds) == [], summary
+    assert summary["answerable"] + summary["unanswerable"] == eval_report["gold"]["items"]
+
+
+def test_dense_only_pipeline_fails_the_gate(eval_report):
+    dense, hybrid = eval_report["summary"]["dense"], eval_report["summary"]["hybrid"]
+    failures = check_gate(dense, load_thresholds())
+    assert any(f.startswith("hit_at_1:") for f in failures), failures
+    assert any(f.startswith("recall_at_k:") for f in failures), failures
+    assert dense["hit_at_1"] < hybrid["hit_at_1"] and dense["recall_at_k"] < hybrid["recall_at_k"]
+
+
+def test_recorded_similarity_predicts_the_answerers_abstentions(eval_report, eval_assistant):
+    """The sweep scores thresholds from each record's best similarity; that only works if it is what
+    the answerer itself compares with ``abstain_below``."""
+    threshold = eval_assistant.settings.retrieval.abstain_below
+    for r in eval_report["questions"]["hybrid"]:
+        assert r["abstained"] == (r["best_similarity"] < threshold), r["id"]
+
+
+def test_follow_ups_are_searched_with_the_conversations_context(eval_report, gold_items):
+    records = {r["id"]: r for r in eval_report["questions"]["hybrid"]}
+    follow_ups = [i for i in gold_items if i.follow_up_of]
+    assert follow_ups
+    resolved = [i for i in follow_ups if records[i.id]["query"] != i.question]
+    assert len(resolved) >= len(follow_ups) // 2  # "what about for chairs?" is searched with its parent question
+    for item in resolved:
+        assert records[item.id]["query"].startswith(records[item.follow_up_of]["query"])

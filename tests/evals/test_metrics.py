@@ -1,0 +1,163 @@
+"""Metric functions and scoring rules on tiny hand-made inputs, with the answers worked out by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from cstassist.documents import Answer, Citation, Passage
+from cstassist.evals import metrics
+from cstassist.evals.abstention import choose, format_sweep, sweep
+from cstassist.evals.gate import Thresholds, check_gate
+from cstassist.evals.gold import GoldError, GoldItem, Target, load_gold
+from cstassist.evals.harness import covers, score_answer, score_retrieval, summarize
+
+
+def passage(doc: str, text: str, similarity: float | None = 0.5) -> Passage:
+    return Passage(chunk_id=f"{doc}-{abs(hash(text)) % 10**6}", document_id=doc, title=doc, section="", page=None,
+                   published=None, url=None, source=doc, text=text, similarity=similarity)
+
+
+SINGLE = GoldItem("q001", "How many domains?", "answerable", ("paper",), ("five domains of effective trusts", "five domains"))
+MULTI = GoldItem("q002", "Mission?", "answerable", ("a", "b"), ("mission of a", "mission of b"))
+NONE = GoldItem("u001", "Capital of France?", "unanswerable", (), ())
+
+
+def test_first_hit_rank_mrr_and_recall_on_a_ranked_list():
+    cov = [set(), set(), {0}, {0}]
+    assert metrics.first_hit_rank(cov, k=5) == 3
+    assert metrics.first_hit_rank(cov, k=2) is None
+    assert metrics.reciprocal_rank(cov, k=5) == pytest.approx(1 / 3)
+    assert metrics.reciprocal_rank(cov, k=2) == 0.0
+    assert metrics.recall_at(cov, 1, k=5) == 1.0
+
+
+def test_multi_document_recall_counts_each_documents_evidence_once():
+    cov = [{0}, {0}, set(), {1}]
+    assert metrics.recall_at(cov, 2, k=2) == 0.5  # the same document twice is still one of two
+    assert metrics.recall_at(cov, 2, k=4) == 1.0
+
+
+def test_binary_ndcg_rewards_new_targets_only_and_is_one_when_ideal():
+    assert metrics.binary_ndcg([{0}, set()], 1) == 1.0
+    assert metrics.binary_ndcg([set(), {0}], 1) == pytest.approx(1 / math.log2(3))
+    # a repeat of target 0 gains nothing; target 1 at rank 3 is discounted
+    expected = (1 + 1 / math.log2(4)) / (1 + 1 / math.log2(3))
+    assert metrics.binary_ndcg([{0}, {0}, {1}], 2) == pytest.approx(expected)
+    assert metrics.binary_ndcg([set()] * 10, 1) == 0.0
+
+
+def test_graded_ndcg_recall_and_mrr_on_ids():
+    qrels = {"d1": 2, "d2": 1}
+    assert metrics.graded_ndcg(["d1", "d2", "x"], qrels) == pytest.approx(1.0)
+    swapped = (1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3))
+    assert metrics.graded_ndcg(["d2", "d1"], qrels) == pytest.approx(swapped)
+    assert metrics.id_recall(["x", "d2"], qrels, k=2) == 0.5
+    assert metrics.id_reciprocal_rank(["x", "d2"], qrels, k=2) == 0.5
+    assert metrics.id_reciprocal_rank(["x", "y"], qrels, k=2) == 0.0
+
+
+def test_percentile_interpolates_and_mean_skips_missing_values():
+    assert metrics.percentile([10, 20, 30, 40], 50) == 25
+    assert metrics.percentile([5], 95) == 5
+    assert metrics.percentile([], 50) is None
+    assert metrics.mean([1, None, 0, True]) == pytest.approx(2 / 3)
+    assert metrics.mean([None]) is None
+
+
+def test_citation_markers_must_point_at_a_citation():
+    assert metrics.markers_resolve("A [1]. B [2].", [1, 2])
+    assert not metrics.markers_resolve("A [1]. B [3].", [1, 2])
+    assert metrics.strip_markers("five [1] domains") == "five  domains"
+
+
+def test_evidence_matches_across_whitespace_and_case_but_only_in_its_document():
+    t = Target("paper", ("Five domains  of effective trusts",))
+    assert t.matches("paper", "we propose there may be five\n domains of EFFECTIVE trusts here")
+    assert not t.matches("other", "five domains of effective trusts")
+    assert not t.matches("paper", "five domain of effective trusts")
+
+
+def test_single_document_evidence_strings_are_alternatives_multi_document_ones_are_separate():
+    assert SINGLE.targets == (Target("paper", ("five domains of effective trusts", "five domains")),)
+    assert MULTI.targets == (Target("a", ("mission of a",)), Target("b", ("mission of b",)))
+    assert NONE.targets == ()
+    assert covers(MULTI.targets, [passage("b", "the mission of b"), passage("a", "mission of b")]) == [{1}, set()]
+
+
+def test_retrieval_record_for_an_answerable_and_an_unanswerable_item():
+    ps = [passage("paper", "intro", 0.41), passage("paper", "there are five domains", 0.62), passage("x", "y", None)]
+    rec = score_retrieval(SINGLE, SINGLE.question, ps, k=5)
+    assert (rec["first_hit_rank"], rec["recall"], rec["reciprocal_rank"]) == (2, 1.0, 0.5)
+    assert rec["best_similarity"] == 0.62
+    assert [r["hit"] for r in rec["retrieved"]] == [False, True, False]
+    none = score_retrieval(NONE, NONE.question, ps[:1], k=5)
+    assert "first_hit_rank" not in none and none["best_similarity"] == 0.41
+
+
+def test_answer_scoring_evidence_citation_precision_and_markers():
+    good, other = passage("paper", "CST proposes five domains."), passage("paper", "Unrelated text.")
+    answer = Answer("CST proposes five domains. [1] Also this. [2]", [Citation(1, good), Citation(2, other)], False, "q")
+    scored = score_answer(SINGLE, answer)
+    assert scored["evidence_found"] is True
+    assert scored["citation_precision"] == 0.5
+    assert scored["markers_resolve"] is True
+    abstained = score_answer(SINGLE, Answer("I couldn't find that.", [], True, "q"))
+    assert abstained["evidence_found"] is False and abstained["citation_precision"] is None
+    dangling = score_answer(NONE, Answer("Paris [3].", [Citation(1, other)], False, "q"))
+    assert dangling["markers_resolve"] is False and dangling["evidence_found"] is None
+
+
+def _rec(kind: str, best: float, rank: int | None = 1, abstained: bool = False) -> dict:
+    rec = {"kind": kind, "type": "single-document" if kind == "answerable" else "unanswerable", "best_similarity": best,
+           "search_ms": 10.0, "ask_ms": 20.0, "abstained": abstained, "abstention_correct": abstained != (kind == "answerable"),
+           "answer": {"evidence_found": kind == "answerable" and not abstained, "citation_precision": None, "markers_resolve": True}}
+    if kind == "answerable":
+        rec.update(first_hit_rank=rank, recall=1.0 if rank else 0.0, reciprocal_rank=1 / rank if rank else 0.0, ndcg=1.0)
+    return rec
+
+
+def test_summary_rates_over_the_right_populations():
+    recs = [_rec("answerable", 0.6, 1), _rec("answerable", 0.5, None, abstained=True), _rec("unanswerable", 0.2, abstained=True),
+            _rec("unanswerable", 0.55)]
+    s = summarize(recs, k=5)
+    assert (s["answerable"], s["unanswerable"]) == (2, 2)
+    assert s["hit_at_1"] == 0.5 and s["recall_at_k"] == 0.5
+    assert s["false_abstention"] == 0.5 and s["abstention_accuracy"] == 0.5
+    assert s["search_ms_p50"] == 10.0 and s["by_type"]["single-document"]["n"] == 2
+
+
+def test_sweep_picks_the_most_accurate_threshold_within_the_false_abstention_budget():
+    recs = [_rec("answerable", s) for s in (0.30, 0.45, 0.50, 0.55, 0.60, 0.62, 0.64, 0.66, 0.70, 0.72)]
+    recs += [_rec("unanswerable", s) for s in (0.10, 0.20, 0.40, 0.52)]
+    result = sweep(recs, grid=(0.0, 0.25, 0.35, 0.42, 0.43, 0.44, 0.47, 0.53), max_false=0.1)
+    # 0.42-0.44 each abstain on 3 of 4 unanswerable and 1 of 10 answerable (0.47 would cost 2 of 10):
+    # the middle of the tie wins
+    assert result["chosen"]["threshold"] == 0.43
+    assert result["chosen"]["abstention_accuracy"] == 0.75 and result["chosen"]["false_abstention"] == 0.1
+    assert "<- chosen" in format_sweep(result, step=0.25, current=0.25) and "<- current" in format_sweep(result, current=0.25)
+    assert choose([{"threshold": 0.5, "abstention_accuracy": 1.0, "false_abstention": 0.5}]) is None
+
+
+def test_gate_reports_each_metric_below_its_floor_or_above_its_ceiling():
+    t = Thresholds(floors={"hit_at_1": 0.8, "mrr": 0.7, "citation_precision": 0.5}, ceilings={"false_abstention": 0.05})
+    assert check_gate({"hit_at_1": 0.81, "mrr": 0.7, "citation_precision": 0.6, "false_abstention": 0.05}, t) == []
+    failures = check_gate({"hit_at_1": 0.79, "mrr": 0.9, "citation_precision": None, "false_abstention": 0.08}, t)
+    assert len(failures) == 3
+    assert any(f.startswith("hit_at_1: 0.790 is below") for f in failures)
+    assert any("citation_precision: not measured" in f for f in failures)
+    assert any(f.startswith("false_abstention: 0.080 is above") for f in failures)
+
+
+def test_bundled_gold_set_loads_and_bad_files_are_refused_with_the_line(gold_items, tmp_path):
+    assert len(gold_items) >= 100 and any(i.follow_up_of for i in gold_items) and any(not i.answerable for i in gold_items)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "f1", "question": "and?", "kind": "answerable", "documents": ["a"], "evidence": ["e"],
+                               "follow_up_of": "q9"}) + "\n")
+    with pytest.raises(GoldError, match=r"bad.jsonl:1: 'f1' follows 'q9'"):
+        load_gold(bad)
+    bad.write_text("{not json\n")
+    with pytest.raises(GoldError, match="bad.jsonl:1"):
+        load_gold(bad)
