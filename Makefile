@@ -50,7 +50,7 @@ bench: install  ## speed at scale against the plain LangChain stack (see benchma
 	$(BIN)/python -m benchmarks.run
 
 audit: install
-	$(BIN)/pip install -q pip-audit && $(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip || true
+	$(BIN)/pip install -q pip-audit==2.10.0 && $(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip
 
 clean:
 	rm -rf data evals/reports test-artifacts

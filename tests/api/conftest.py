@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -19,11 +18,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from cstassist.settings import LimitSettings, Settings
 from members_doc import MEMBERS_DOC_ID, MEMBERS_MANIFEST_ENTRY, MEMBERS_TEXT
 
+from cstassist.settings import LimitSettings, Settings
+
 ROOT = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(scope="session")
 def api_corpus(tmp_path_factory) -> Path:
@@ -71,7 +71,11 @@ def make_client(api_settings, assistant) -> Iterator[Callable[..., TestClient]]:
     opened: list[TestClient] = []
 
     def make(**overrides: Any) -> TestClient:
-        fields: dict[str, Any] = {"data_dir": api_settings.data_dir, "corpus_dir": api_settings.corpus_dir, "limits": api_settings.limits}
+        fields: dict[str, Any] = {
+            "data_dir": api_settings.data_dir,
+            "corpus_dir": api_settings.corpus_dir,
+            "limits": api_settings.limits,
+        }
         settings = Settings(**{**fields, **overrides})
         client = TestClient(create_app(settings, assistant), raise_server_exceptions=False)
         client.__enter__()
@@ -107,17 +111,10 @@ def public_key(keys) -> str:
     return keys.create("public-site", "public")[1]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def live_server(api_settings, assistant) -> Iterator[str]:
+def live_server(api_settings, assistant, free_port) -> Iterator[str]:
     """The app served by a real uvicorn on a free loopback port (in a thread); yields its base URL."""
     import uvicorn
-
     from cstassist.api import create_app
 
     port = free_port()

@@ -25,6 +25,7 @@ def cited_docs(body: dict) -> set[str]:
 
 # --- anonymous callers ------------------------------------------------------------------------------
 
+
 def test_anonymous_search_for_the_exact_codeword_does_not_return_the_briefing(client):
     for k in (5, 50):
         r = client.post("/v1/search", json={"query": MEMBERS_CODEWORD, "k": k})
@@ -60,7 +61,9 @@ def test_anonymous_streamed_ask_neither_cites_nor_quotes_the_briefing(client, qu
 
 def test_anonymous_follow_up_cannot_reach_the_briefing_through_a_conversation(client):
     first = client.post("/v1/ask", json={"question": "How should a board plan trustee succession?"}).json()
-    r = client.post("/v1/ask", json={"question": "And what about the Harbourside ladder?", "conversation_id": first["conversation_id"]})
+    r = client.post(
+        "/v1/ask", json={"question": "And what about the Harbourside ladder?", "conversation_id": first["conversation_id"]}
+    )
     assert MEMBERS_DOC_ID not in cited_docs(r.json()) and not leaked(r.json()["answer"])
 
 
@@ -93,6 +96,7 @@ def test_public_scope_key_cannot_see_the_briefing(client, public_key):
 
 
 # --- member callers ---------------------------------------------------------------------------------
+
 
 def assert_member_sees_briefing(client, headers: dict[str, str]) -> None:
     r = client.post("/v1/search", json={"query": MEMBERS_CODEWORD}, headers=headers)
@@ -137,9 +141,14 @@ def test_member_key_created_by_the_cli_sees_the_briefing(client, api_settings, c
 
 # --- credentials that must be refused ---------------------------------------------------------------
 
+
 def assert_refused(client, headers: dict[str, str]) -> None:
-    for method, path, body in (("POST", "/v1/search", {"query": MEMBERS_CODEWORD}), ("POST", "/v1/ask", {"question": MEMBERS_QUESTION}),
-                               ("GET", "/v1/documents", None), ("GET", f"/v1/documents/{MEMBERS_DOC_ID}", None)):
+    for method, path, body in (
+        ("POST", "/v1/search", {"query": MEMBERS_CODEWORD}),
+        ("POST", "/v1/ask", {"question": MEMBERS_QUESTION}),
+        ("GET", "/v1/documents", None),
+        ("GET", f"/v1/documents/{MEMBERS_DOC_ID}", None),
+    ):
         r = client.request(method, path, json=body, headers=headers)
         assert r.status_code == 401, (path, r.status_code, r.text)
         assert r.json()["error"]["code"] == "unauthorized"
@@ -174,7 +183,7 @@ def test_public_token_rewritten_to_members_scope_is_refused(client, public_key):
     import base64
 
     token = client.post("/v1/tokens", headers=bearer(public_key)).json()["token"]
-    payload, sig = token[len("cstt_"):].split(".")
+    payload, sig = token[len("cstt_") :].split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["scope"] = "members"
     widened = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()

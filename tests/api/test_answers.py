@@ -68,8 +68,7 @@ def test_follow_up_in_a_conversation_is_answered_in_context(client):
     assert follow["abstained"] is False
     first_docs = {c["document_id"] for c in first["citations"]}
     assert follow["citations"] and {c["document_id"] for c in follow["citations"]} <= first_docs
-    assert any("chief executive" in c["text"].lower() and "performance review" in c["text"].lower()
-               for c in follow["citations"])
+    assert any("chief executive" in c["text"].lower() and "performance review" in c["text"].lower() for c in follow["citations"])
 
 
 def test_the_same_follow_up_without_its_conversation_abstains(client):

@@ -116,15 +116,21 @@ def test_metrics_parse_as_prometheus_and_count_requests_and_answers(make_client,
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(r.text)}
-    requests = {(s.labels["route"], s.labels["method"], s.labels["status"]): s.value
-                for s in families["cstassist_requests"].samples if s.name == "cstassist_requests_total"}
+    requests = {
+        (s.labels["route"], s.labels["method"], s.labels["status"]): s.value
+        for s in families["cstassist_requests"].samples
+        if s.name == "cstassist_requests_total"
+    }
     assert requests[("/v1/ask", "POST", "200")] == 2
     assert requests[("/v1/documents/{document_id}", "GET", "404")] == 1
     answers = {f: families[f].samples[0].value for f in ("cstassist_answers", "cstassist_abstentions")}
     assert answers == {"cstassist_answers": 1, "cstassist_abstentions": 1}
     assert families["cstassist_index_chunks"].samples[0].value == assistant.index.chunk_count()
-    latency = [s for s in families["cstassist_request_seconds"].samples
-               if s.name == "cstassist_request_seconds_count" and s.labels["route"] == "/v1/ask"]
+    latency = [
+        s
+        for s in families["cstassist_request_seconds"].samples
+        if s.name == "cstassist_request_seconds_count" and s.labels["route"] == "/v1/ask"
+    ]
     assert latency and latency[0].value == 2
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 INVALID = (400, 422)  # refused by the schema (422) or by the core's own checks (400): either way the caller's fault
 
 
@@ -37,7 +36,11 @@ BAD_BODIES = {
     "k is a fraction": ("/v1/search", {"query": "trust boards", "k": 2.5}, INVALID),
     "filters is a string": ("/v1/search", {"query": "trust boards", "filters": "kind=annual report"}, INVALID),
     "document_id filter is a number": ("/v1/search", {"query": "trust boards", "filters": {"document_id": 7}}, INVALID),
-    "date filter that is not a date": ("/v1/search", {"query": "trust boards", "filters": {"published_from": "last spring"}}, INVALID),
+    "date filter that is not a date": (
+        "/v1/search",
+        {"query": "trust boards", "filters": {"published_from": "last spring"}},
+        INVALID,
+    ),
     "empty document_ids list": ("/v1/search", {"query": "trust boards", "filters": {"document_ids": []}}, INVALID),
     "missing question": ("/v1/ask", {}, INVALID),
     "body is a JSON list": ("/v1/ask", ["What is a strong trust?"], INVALID),

@@ -58,8 +58,13 @@ def test_filters_that_match_nothing_give_no_results_and_ask_abstains(client):
 
 
 def test_ask_respects_a_document_filter(client):
-    r = client.post("/v1/ask", json={"question": "What are the five domains of a strong trust?",
-                                     "filters": {"document_id": "policy-library-trust-governance"}})
+    r = client.post(
+        "/v1/ask",
+        json={
+            "question": "What are the five domains of a strong trust?",
+            "filters": {"document_id": "policy-library-trust-governance"},
+        },
+    )
     body = r.json()
     assert body["citations"] and {c["document_id"] for c in body["citations"]} == {"policy-library-trust-governance"}
 

@@ -52,8 +52,14 @@ def test_cors_allows_a_configured_origin(make_client):
     r = client.post("/v1/search", json={"query": "trust boards"}, headers={"Origin": ALLOWED})
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == ALLOWED
-    pre = client.options("/v1/ask", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST",
-                                             "Access-Control-Request-Headers": "content-type,authorization"})
+    pre = client.options(
+        "/v1/ask",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,authorization",
+        },
+    )
     assert pre.status_code == 200
     assert pre.headers["access-control-allow-origin"] == ALLOWED
     assert "POST" in pre.headers["access-control-allow-methods"]

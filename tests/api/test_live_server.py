@@ -40,8 +40,11 @@ def _raw_http(base: str, request: bytes) -> bytes:
 
 def test_raw_socket_sse_response_is_chunked_event_stream(live_server):
     body = b'{"question": "What is the capital of France?", "stream": true}'
-    raw = _raw_http(live_server, b"POST /v1/ask HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                                 b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+    raw = _raw_http(
+        live_server,
+        b"POST /v1/ask HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body,
+    )
     head, _, payload = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200")
     assert b"content-type: text/event-stream" in head.lower()
@@ -54,8 +57,11 @@ def test_chunked_upload_over_the_body_limit_is_refused_with_413(live_server, api
     piece = b"q" * 16384
     chunks = [b'{"question": "'] + [piece] * (api_settings.limits.max_body_bytes // len(piece) + 2) + [b'"}']
     wire = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
-    raw = _raw_http(live_server, b"POST /v1/ask HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                                 b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + wire)
+    raw = _raw_http(
+        live_server,
+        b"POST /v1/ask HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + wire,
+    )
     head, _, payload = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), head
     assert b"payload_too_large" in payload

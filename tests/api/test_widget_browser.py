@@ -193,7 +193,12 @@ def test_widget_panel_fits_a_375px_wide_screen(page_at, artifacts):
     panel.wait_for(state="visible")
 
     def inside_screen(box) -> bool:
-        return box["x"] >= -0.5 and box["y"] >= -0.5 and box["x"] + box["width"] <= width + 0.5 and box["y"] + box["height"] <= height + 0.5
+        return (
+            box["x"] >= -0.5
+            and box["y"] >= -0.5
+            and box["x"] + box["width"] <= width + 0.5
+            and box["y"] + box["height"] <= height + 0.5
+        )
 
     assert inside_screen(panel.bounding_box()), panel.bounding_box()
     for part in ("input", "send", "close"):
@@ -205,6 +210,8 @@ def test_widget_panel_fits_a_375px_wide_screen(page_at, artifacts):
     for part in (answer.locator(tid("answer-text")), answer.locator(tid("citation-detail")).first):
         box = part.bounding_box()
         assert box["x"] >= -0.5 and box["x"] + box["width"] <= width + 0.5, box
-    assert page.evaluate("() => document.querySelector('cst-assist-widget').shadowRoot.querySelector('.log').scrollWidth") <= width
+    assert (
+        page.evaluate("() => document.querySelector('cst-assist-widget').shadowRoot.querySelector('.log').scrollWidth") <= width
+    )
     page.screenshot(path=str(artifacts / "widget-375px.png"))
     assert page.js_errors == []

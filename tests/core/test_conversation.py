@@ -1,0 +1,91 @@
+"""Follow-up detection and resolution, and the conversation store's turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from cstassist.conversation import MAX_TURNS, ConversationStore, is_follow_up, resolve
+
+FOLLOW_UPS = [
+    "And how often should that happen?",
+    "and what about the chief executive?",
+    "What about academies?",
+    "How about for chairs?",
+    "Why?",
+    "Does that apply to trustees?",
+    "Is that a legal requirement?",
+    "Who decides it?",
+    "How often should they do this?",
+]
+STANDALONE = [
+    "How should the board review the chief executive's performance?",
+    "What are the five domains of a strong trust?",
+    "What is the capital of France?",
+    "Who does CST run its national survey of school trusts with?",
+    "Which journalist said he phones CST when he wants the multi-academy trust perspective on this and other issues?",
+    "Android tablets",  # "and" inside a word is not a follow-up
+]
+
+
+@pytest.mark.parametrize("question", FOLLOW_UPS)
+def test_short_or_referring_questions_are_follow_ups(question):
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize("question", STANDALONE)
+def test_self_contained_questions_are_not_follow_ups(question):
+    assert not is_follow_up(question)
+
+
+def test_a_follow_up_is_searched_together_with_the_previous_question():
+    previous = "How should the board review the chief executive's performance?"
+    assert resolve("And how often should that happen?", previous) == f"{previous} And how often should that happen?"
+
+
+def test_a_standalone_question_is_searched_alone_even_in_a_conversation():
+    assert resolve("What is the capital of France?", "How should the board review the CEO?") == "What is the capital of France?"
+
+
+def test_a_follow_up_with_no_previous_turn_is_searched_as_it_is():
+    assert resolve("And how often?", None) == "And how often?"
+
+
+def test_store_returns_the_latest_resolved_question_of_that_conversation(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    a, b = store.new_id(), store.new_id()
+    assert a != b and len(a) == 32
+    assert store.last_resolved(a) is None
+    store.add(a, "first?", "first?", "ans-1")
+    store.add(b, "other?", "other?", "ans-2")
+    store.add(a, "and then?", "first? and then?", "ans-3")
+    assert store.last_resolved(a) == "first? and then?"
+    assert store.last_resolved(b) == "other?"
+
+
+def test_store_keeps_only_the_most_recent_turns(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    cid = store.new_id()
+    for i in range(MAX_TURNS + 4):
+        store.add(cid, f"q{i}", f"resolved {i}", f"a{i}")
+    kept = store._db.execute("SELECT resolved FROM turns WHERE conversation_id=? ORDER BY at", (cid,)).fetchall()
+    assert [r[0] for r in kept] == [f"resolved {i}" for i in range(4, MAX_TURNS + 4)]
+    assert store.last_resolved(cid) == f"resolved {MAX_TURNS + 3}"
+
+
+def test_turns_are_shared_by_every_store_on_the_same_file(tmp_path):
+    """Several workers each open the store; a follow-up may land on another worker than its question."""
+    path = tmp_path / "conversations.sqlite"
+    first, second = ConversationStore(path), ConversationStore(path)
+    cid = first.new_id()
+    first.add(cid, "How should the board review the CEO?", "How should the board review the CEO?", "a1")
+    assert second.last_resolved(cid) == "How should the board review the CEO?"
+
+
+def test_a_chain_of_follow_ups_keeps_the_original_topic(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    cid = store.new_id()
+    for q in ("How should the board review the chief executive's performance?", "And how often?", "What about the chair?"):
+        resolved = resolve(q, store.last_resolved(cid))
+        store.add(cid, q, resolved, "a")
+    assert store.last_resolved(cid).startswith("How should the board review the chief executive's performance?")
+    assert store.last_resolved(cid).endswith("What about the chair?")
