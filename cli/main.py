@@ -100,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.exit("cstassist serve: --workers > 1 needs a Chroma server (set CSTASSIST_CHROMA__URL); "
                  "an embedded Chroma index must not be shared by several processes")
     uvicorn.run("cstassist.api.app:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=False)
+                log_level=args.log_level, proxy_headers=False, access_log=False)
     return 0
 
 
