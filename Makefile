@@ -40,8 +40,8 @@ test: test-deps  ## the whole suite, slow tests included
 	$(BIN)/python -m pytest -q
 
 lint:
-	$(BIN)/ruff check src ingest api evals cli tests
-	$(BIN)/ruff format --check src ingest api evals cli tests
+	$(BIN)/ruff check src ingest api evals cli tests benchmarks
+	$(BIN)/ruff format --check src ingest api evals cli tests benchmarks
 
 eval: install  ## retrieval and answer quality on the gold set, with baselines; reports in evals/reports/
 	$(BIN)/cstassist eval

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -12,14 +13,22 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("cstassist.access")
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=-]+")
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("cstassist_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry)
-        self.latency = Histogram("cstassist_request_seconds", "Request latency", ["route"], registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.requests = Counter(
+            "cstassist_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "cstassist_request_seconds",
+            "Request latency",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.abstentions = Counter("cstassist_abstentions_total", "Questions the assistant abstained on", registry=self.registry)
         self.answers = Counter("cstassist_answers_total", "Questions answered", registry=self.registry)
         self.index_chunks = Gauge("cstassist_index_chunks", "Chunks in the index", registry=self.registry)
@@ -34,7 +43,12 @@ class Metrics:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        data = {"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        data = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         data.update(getattr(record, "fields", {}))
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
@@ -53,7 +67,9 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), "")[:64] or uuid.uuid4().hex[:16]
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")[:64]
+        # a caller's id is echoed in a header and the logs, so only plain ASCII ids are kept (other bytes gave a 500)
+        rid = given.decode() if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         started = time.perf_counter()
         status = {"code": 500}
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
@@ -90,8 +106,18 @@ class RequestMiddleware:
         elapsed = time.perf_counter() - started
         self.metrics.requests.labels(path, scope.get("method", ""), str(status)).inc()
         self.metrics.latency.labels(path).observe(elapsed)
-        log.info("request", extra={"fields": {"request_id": rid, "method": scope.get("method"), "route": path,
-                                              "status": status, "ms": round(elapsed * 1000, 2)}})
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "request_id": rid,
+                    "method": scope.get("method"),
+                    "route": path,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                }
+            },
+        )
 
 
 class _BodyTooLarge(HTTPException):
@@ -104,7 +130,15 @@ class _BodyTooLarge(HTTPException):
 
 async def _too_large(send: Send, rid: str, limit: int) -> None:
     body = json.dumps({"error": {"code": "payload_too_large", "message": f"request body over {limit} bytes"}}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"x-request-id", rid.encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", rid.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -14,8 +14,16 @@ router = APIRouter(prefix="/v1", tags=["documents"])
 
 def _out(d: DocumentInfo) -> DocumentOut:
     m = d.meta
-    return DocumentOut(document_id=m.document_id, title=m.title, kind=m.kind, published=m.published, author=m.author,
-                       url=m.url, source=m.source, chunks=d.chunk_count)
+    return DocumentOut(
+        document_id=m.document_id,
+        title=m.title,
+        kind=m.kind,
+        published=m.published,
+        author=m.author,
+        url=m.url,
+        source=m.source,
+        chunks=d.chunk_count,
+    )
 
 
 @router.get("/documents", response_model=DocumentsOut, responses=ERRORS)

@@ -67,9 +67,11 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
     )
     payload = _payload(reply)
     services.metrics.answered(reply.answer.abstained)
-    services.feedback.record_answer(reply.answer_id, body.question,
-                                    reply.answer.text, payload["citations"], reply.answer.abstained)
+    services.feedback.record_answer(
+        reply.answer_id, body.question, reply.answer.text, payload["citations"], reply.answer.abstained
+    )
     if body.stream or "text/event-stream" in request.headers.get("accept", ""):
-        return StreamingResponse(_stream(reply), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            _stream(reply), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
     return payload

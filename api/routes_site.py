@@ -20,7 +20,9 @@ def demo_page() -> FileResponse:
 
 @router.get("/widget.js", include_in_schema=False)
 def widget() -> FileResponse:
-    return FileResponse(STATIC / "widget.js", media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
+    return FileResponse(
+        STATIC / "widget.js", media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 @router.get("/healthz", tags=["health"])

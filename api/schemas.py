@@ -15,6 +15,8 @@ class _Strict(BaseModel):
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Date = Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}(-(0?[1-9]|1[0-2])(-(0?[1-9]|[12]\d|3[01]))?)?$")]
+
+
 def _whole_number(v: Any) -> Any:
     """JSON Schema counts 5.0 as an integer; accept it, but never "5" or true."""
     return int(v) if isinstance(v, float) and v.is_integer() else v
@@ -41,7 +43,9 @@ class SearchIn(_Strict):
 
 class AskIn(_Strict):
     question: Text = Field(..., description="The question (1-2000 characters).")
-    conversation_id: str | None = Field(None, min_length=8, max_length=64, description="Continue a conversation (from a previous reply).")
+    conversation_id: str | None = Field(
+        None, min_length=8, max_length=64, description="Continue a conversation (from a previous reply)."
+    )
     k: K = 5
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Stream the answer as server-sent events.")
@@ -61,8 +65,18 @@ class PassageOut(BaseModel):
 
     @classmethod
     def of(cls, p: Passage) -> PassageOut:
-        return cls(chunk_id=p.chunk_id, document_id=p.document_id, title=p.title, section=p.section, page=p.page,
-                   published=p.published, url=p.url, source=p.source, text=p.text, score=p.score)
+        return cls(
+            chunk_id=p.chunk_id,
+            document_id=p.document_id,
+            title=p.title,
+            section=p.section,
+            page=p.page,
+            published=p.published,
+            url=p.url,
+            source=p.source,
+            text=p.text,
+            score=p.score,
+        )
 
 
 class SearchOut(BaseModel):
@@ -131,6 +145,4 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorOut} for s in (400, 401, 404, 413, 422, 429)
-}
+ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorOut} for s in (400, 401, 404, 413, 422, 429)}

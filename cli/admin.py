@@ -118,7 +118,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def register_backup(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from pathlib import Path
 
-    p = sub.add_parser("backup", help="snapshot the index, ledger, keys, feedback and manifest to a new folder (service may keep running)")
+    p = sub.add_parser(
+        "backup", help="snapshot the index, ledger, keys, feedback and manifest to a new folder (service may keep running)"
+    )
     p.add_argument("dest", type=Path)
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", help="restore a backup into the data directory (stop the service first)")

@@ -84,9 +84,8 @@ def _from_feedback(args: argparse.Namespace, items) -> int:  # type: ignore[no-u
 
 
 def _beir(args: argparse.Namespace) -> int:
-    from cstassist.evals import evaluate_beir, format_beir
-
     from cstassist.embedding import create_embedder
+    from cstassist.evals import evaluate_beir, format_beir
 
     settings = _eval_settings(args)
     try:
@@ -112,6 +111,7 @@ def _beir(args: argparse.Namespace) -> int:
 
 
 def _gold(args: argparse.Namespace, items) -> int:  # type: ignore[no-untyped-def]
+    from cstassist.errors import CSTAssistError
     from cstassist.evals import (
         EvalOptions,
         check_gate,
@@ -122,8 +122,6 @@ def _gold(args: argparse.Namespace, items) -> int:  # type: ignore[no-untyped-de
         open_assistant,
         write_reports,
     )
-
-    from cstassist.errors import CSTAssistError
     from cstassist.locking import DataDirLock
 
     settings = _eval_settings(args)

@@ -68,7 +68,9 @@ async def run(url: str, concurrency: int, seconds: float, key: str | None, seed:
         started = time.perf_counter()
         deadline = started + seconds
         rng = random.Random(seed)
-        await asyncio.gather(*[_worker(client, url.rstrip("/"), deadline, stats, random.Random(rng.random())) for _ in range(concurrency)])
+        await asyncio.gather(
+            *[_worker(client, url.rstrip("/"), deadline, stats, random.Random(rng.random())) for _ in range(concurrency)]
+        )
         wall = time.perf_counter() - started
     total = sum(stats["status"].values())
 
@@ -76,9 +78,15 @@ async def run(url: str, concurrency: int, seconds: float, key: str | None, seed:
         return round(statistics.quantiles(xs, n=100)[int(p) - 1], 1) if len(xs) >= 2 else None
 
     return {
-        "url": url, "concurrency": concurrency, "seconds": round(wall, 1), "requests": total,
-        "requests_per_s": round(total / wall, 1), "status": dict(stats["status"]),
-        "rate_limited": stats["status"].get(429, 0), "errors": len(stats["errors"]), "error_samples": stats["errors"][:5],
+        "url": url,
+        "concurrency": concurrency,
+        "seconds": round(wall, 1),
+        "requests": total,
+        "requests_per_s": round(total / wall, 1),
+        "status": dict(stats["status"]),
+        "rate_limited": stats["status"].get(429, 0),
+        "errors": len(stats["errors"]),
+        "error_samples": stats["errors"][:5],
         "latency_ms": {k: {"p50": pct(v, 50), "p95": pct(v, 95), "n": len(v)} for k, v in stats["latency"].items()},
     }
 
@@ -88,8 +96,10 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"{result['requests']} requests in {result['seconds']} s at concurrency {result['concurrency']}: "
-              f"{result['requests_per_s']} req/s, {result['errors']} errors, {result['rate_limited']} rate-limited (429)")
+        print(
+            f"{result['requests']} requests in {result['seconds']} s at concurrency {result['concurrency']}: "
+            f"{result['requests_per_s']} req/s, {result['errors']} errors, {result['rate_limited']} rate-limited (429)"
+        )
         for kind, lat in sorted(result["latency_ms"].items()):
             print(f"  {kind:<7} p50 {lat['p50']} ms  p95 {lat['p95']} ms  (n={lat['n']})")
         for e in result["error_samples"]:

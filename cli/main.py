@@ -25,14 +25,17 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from cstassist.ingest import ingest
-
     from cstassist.errors import BadRequest
+    from cstassist.ingest import ingest
 
     settings = _settings()
     try:
-        report = ingest(args.paths or None, settings, prune=args.prune,
-                        on_failure=lambda name, reason: print(f"FAILED {name}: {reason}", file=sys.stderr))
+        report = ingest(
+            args.paths or None,
+            settings,
+            prune=args.prune,
+            on_failure=lambda name, reason: print(f"FAILED {name}: {reason}", file=sys.stderr),
+        )
     except (BadRequest, FileNotFoundError) as exc:
         print(f"cstassist ingest: {exc}", file=sys.stderr)
         return 2
@@ -97,10 +100,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if args.workers > 1 and not settings.chroma.url:
-        sys.exit("cstassist serve: --workers > 1 needs a Chroma server (set CSTASSIST_CHROMA__URL); "
-                 "an embedded Chroma index must not be shared by several processes")
-    uvicorn.run("cstassist.api.app:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=False, access_log=False)
+        sys.exit(
+            "cstassist serve: --workers > 1 needs a Chroma server (set CSTASSIST_CHROMA__URL); "
+            "an embedded Chroma index must not be shared by several processes"
+        )
+    uvicorn.run(
+        "cstassist.api.app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=False,
+        access_log=False,
+    )
     return 0
 
 
@@ -114,8 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="parse, chunk, embed and index documents (incremental)")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the bundled corpus/)")
-    p.add_argument("--prune", action=argparse.BooleanOptionalAction, default=None,
-                   help="remove documents whose files are gone (default: on for the bundled corpus, off for explicit paths)")
+    p.add_argument(
+        "--prune",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="remove documents whose files are gone (default: on for the bundled corpus, off for explicit paths)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", help="print the top passages for a query with their citation facts")
@@ -158,8 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in OFFLINE_ENV.items():
         os.environ.setdefault(k, v)
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("chromadb", "bm25s", "sentence_transformers", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     return int(args.func(args) or 0)

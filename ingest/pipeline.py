@@ -65,7 +65,9 @@ class SourceFile:
 
     @property
     def document_id(self) -> str:
-        return str(self.entry.fields.get("id")) if self.entry and self.entry.fields.get("id") else default_document_id(self.relative)
+        return (
+            str(self.entry.fields.get("id")) if self.entry and self.entry.fields.get("id") else default_document_id(self.relative)
+        )
 
 
 def collect(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Path]]:
@@ -79,7 +81,12 @@ def collect(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Path]]:
             manifest = load_manifest(p)
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).as_posix()
-                if f.is_file() and not f.is_symlink() and f.name != MANIFEST_NAME and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                if (
+                    f.is_file()
+                    and not f.is_symlink()
+                    and f.name != MANIFEST_NAME
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                ):
                     files.append(SourceFile(f, rel, manifest.get(rel)))
         elif p.is_file():
             roots.append(p)
@@ -163,15 +170,26 @@ def _ingest(
             doc_id = sf.document_id
             name = str(sf.path)
             if doc_id in seen:
-                _fail(report, on_failure, name, f"document id {doc_id!r} is already used by {seen[doc_id]}; set 'id:' in the manifest")
+                _fail(
+                    report,
+                    on_failure,
+                    name,
+                    f"document id {doc_id!r} is already used by {seen[doc_id]}; set 'id:' in the manifest",
+                )
                 continue
             seen[doc_id] = name
             row = rows.get(doc_id)
             try:  # a file can vanish or be unreadable after the folder was listed: that file fails, not the run
                 st = sf.path.stat()
                 entry_fp = sf.entry.fingerprint if sf.entry else ""
-                if row and row.status == "done" and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns and row.source == name \
-                        and row.fingerprint.endswith("|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]):
+                if (
+                    row
+                    and row.status == "done"
+                    and row.size == st.st_size
+                    and row.mtime_ns == st.st_mtime_ns
+                    and row.source == name
+                    and row.fingerprint.endswith("|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16])
+                ):
                     report.unchanged.append(name)
                     continue
                 fingerprint = _sha256(sf.path) + "|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]
@@ -183,9 +201,12 @@ def _ingest(
                 report.unchanged.append(name)
                 continue
             try:
-                ftype = detect(sf.path, max_bytes=int(settings.limits.max_file_mb * 2**20),
-                               zip_max_entries=settings.limits.zip_max_entries,
-                               zip_max_uncompressed=int(settings.limits.zip_max_uncompressed_mb * 2**20))
+                ftype = detect(
+                    sf.path,
+                    max_bytes=int(settings.limits.max_file_mb * 2**20),
+                    zip_max_entries=settings.limits.zip_max_entries,
+                    zip_max_uncompressed=int(settings.limits.zip_max_uncompressed_mb * 2**20),
+                )
                 if parser is None:
                     parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
                 elements = parser.parse(sf.path, ftype.kind)

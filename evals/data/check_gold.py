@@ -23,6 +23,7 @@ Warnings (reported, only fail the run with --strict):
 
 Standard library only.
 """
+
 import argparse
 import json
 import re
@@ -50,9 +51,9 @@ def words(s):
 def shared_run(a, b, n):
     """Return the first run of n consecutive words that a and b share, or None."""
     wa, wb = words(a), words(b)
-    grams = {tuple(wb[i:i + n]) for i in range(len(wb) - n + 1)}
+    grams = {tuple(wb[i : i + n]) for i in range(len(wb) - n + 1)}
     for i in range(len(wa) - n + 1):
-        g = tuple(wa[i:i + n])
+        g = tuple(wa[i : i + n])
         if g in grams:
             return " ".join(g)
     return None
@@ -198,7 +199,6 @@ def main():
             run = shared_run(o["question"], e, COPY_RUN)
             if run:
                 warnings.append(f"{tag}: question copies evidence wording ({run!r})")
-
 
     # ---- report ----
     kinds = Counter(o["kind"] for o in items)

@@ -80,12 +80,13 @@ class KeyStore:
 
     def revoke(self, key_id_or_name: str) -> int:
         cur = self._db.execute(
-            "UPDATE api_keys SET revoked_at=? WHERE (key_id=? OR name=?) AND revoked_at IS NULL", (time.time(), key_id_or_name, key_id_or_name)
+            "UPDATE api_keys SET revoked_at=? WHERE (key_id=? OR name=?) AND revoked_at IS NULL",
+            (time.time(), key_id_or_name, key_id_or_name),
         )
         return cur.rowcount
 
     def verify(self, secret: str) -> KeyInfo:
-        parts = secret[len(KEY_PREFIX):].split("_", 1) if secret.startswith(KEY_PREFIX) else []
+        parts = secret[len(KEY_PREFIX) :].split("_", 1) if secret.startswith(KEY_PREFIX) else []
         row = self._db.execute(
             "SELECT key_id, name, scope, created_at, revoked_at, hash FROM api_keys WHERE key_id=?", (parts[0] if parts else "",)
         ).fetchone()
@@ -135,7 +136,7 @@ class TokenSigner:
 
     def verify(self, token: str) -> dict:  # type: ignore[type-arg]
         try:
-            payload, sig = token[len(TOKEN_PREFIX):].split(".", 1)
+            payload, sig = token[len(TOKEN_PREFIX) :].split(".", 1)
             good = _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())
             if not hmac.compare_digest(good, sig):
                 raise AccessDenied("invalid token")

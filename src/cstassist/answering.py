@@ -156,7 +156,7 @@ class LLMAnswerer:
         blocks = []
         for n, p in enumerate(passages, 1):
             clean = "\n".join(s for s in sentences(p.text) if not is_instruction(s))
-            blocks.append(f"<passage n=\"{n}\" title=\"{p.title}\" section=\"{p.section}\">\n{clean}\n</passage>")
+            blocks.append(f'<passage n="{n}" title="{p.title}" section="{p.section}">\n{clean}\n</passage>')
         user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer with [n] citations:"
         return [("system", SYSTEM_PROMPT), ("human", user)]
 

@@ -60,14 +60,27 @@ class Assistant:
             raise BadRequest(f"k must be an integer from 1 to {MAX_K}")
         return k
 
-    def search(self, query: str, k: int = 5, audiences: tuple[str, ...] = ("public",),
-               filters: dict[str, Any] | None = None, mode: Mode | None = None) -> list[Passage]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        audiences: tuple[str, ...] = ("public",),
+        filters: dict[str, Any] | None = None,
+        mode: Mode | None = None,
+    ) -> list[Passage]:
         """The top ``k`` passages for ``query`` among documents the caller's audiences may see."""
         query = self._check_question(query, "query")
         return self.retriever.search(query, self._check_k(k), Filters.from_request(filters, audiences), mode)
 
-    def ask(self, question: str, k: int = 5, audiences: tuple[str, ...] = ("public",), filters: dict[str, Any] | None = None,
-            conversation_id: str | None = None, mode: Mode | None = None) -> Reply:
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        audiences: tuple[str, ...] = ("public",),
+        filters: dict[str, Any] | None = None,
+        conversation_id: str | None = None,
+        mode: Mode | None = None,
+    ) -> Reply:
         """A cited answer (or an abstention); follow-ups are resolved against the conversation."""
         started = time.perf_counter()
         question = self._check_question(question)

@@ -64,10 +64,19 @@ def backup(settings: Settings, dest: Path) -> BackupInfo:
         if manifest.exists():
             shutil.copy2(manifest, tmp / MANIFEST_NAME)
         documents = len(index.documents(("public", "members")))
-        (tmp / "backup.json").write_text(json.dumps({
-            "format": FORMAT, "created_at": time.time(), "chunks": len(ids), "documents": documents,
-            "generation": index.ledger.generation, "collection": settings.chroma.collection,
-        }, indent=2))
+        (tmp / "backup.json").write_text(
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "created_at": time.time(),
+                    "chunks": len(ids),
+                    "documents": documents,
+                    "generation": index.ledger.generation,
+                    "collection": settings.chroma.collection,
+                },
+                indent=2,
+            )
+        )
     if dest.exists():
         dest.rmdir()
     tmp.rename(dest)
@@ -100,7 +109,9 @@ def restore(settings: Settings, src: Path, force: bool = False) -> BackupInfo:
         vectors = np.load(src / "vectors.npy")
         records = [json.loads(line) for line in (src / "chunks.jsonl").open(encoding="utf-8")]
         if len(records) != len(vectors) or len(records) != head["chunks"]:
-            raise BadRequest(f"{src}: backup is incomplete ({len(records)} records, {len(vectors)} vectors, {head['chunks']} expected)")
+            raise BadRequest(
+                f"{src}: backup is incomplete ({len(records)} records, {len(vectors)} vectors, {head['chunks']} expected)"
+            )
         index.store.upsert([r["id"] for r in records], vectors, [r["text"] for r in records], [r["metadata"] for r in records])
         index.ledger.bump_generation()
         index.rebuild_lexical()

@@ -139,7 +139,12 @@ def _merge_runts(groups):  # type: ignore[no-untyped-def]
             ppath, ppage, phidden, pparts = out[-1]
             psize = sum(len(p) + 1 for p in pparts)
             gsize = sum(len(p) + 1 for p in g[3])
-            if ppath == g[0] and ppage == g[1] and (psize < MIN_CHARS or gsize < MIN_CHARS // 2) and psize + gsize <= MAX_CHARS * 1.2:
+            if (
+                ppath == g[0]
+                and ppage == g[1]
+                and (psize < MIN_CHARS or gsize < MIN_CHARS // 2)
+                and psize + gsize <= MAX_CHARS * 1.2
+            ):
                 out[-1] = (ppath, ppage, phidden or g[2], pparts + g[3])
                 continue
         out.append(g)

@@ -21,19 +21,27 @@ class FeedbackStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS answers (answer_id TEXT PRIMARY KEY, at REAL, question TEXT, answer TEXT, citations TEXT, abstained INTEGER)"
         )
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS feedback (answer_id TEXT PRIMARY KEY, at REAL, rating TEXT, comment TEXT)"
-        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS feedback (answer_id TEXT PRIMARY KEY, at REAL, rating TEXT, comment TEXT)")
 
     def record_answer(self, answer_id: str, question: str, answer: str, citations: list[dict[str, Any]], abstained: bool) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO answers VALUES (?,?,?,?,?,?)",
-            (answer_id, time.time(), question, answer, json.dumps([{k: c[k] for k in ("n", "chunk_id", "document_id")} for c in citations]), int(abstained)),
+            (
+                answer_id,
+                time.time(),
+                question,
+                answer,
+                json.dumps([{k: c[k] for k in ("n", "chunk_id", "document_id")} for c in citations]),
+                int(abstained),
+            ),
         )
 
     def add(self, answer_id: Any, rating: Any, comment: Any = None) -> None:
         """Store (or replace: the last rating wins) feedback on an answer this service gave."""
-        if not isinstance(answer_id, str) or not self._db.execute("SELECT 1 FROM answers WHERE answer_id=?", (answer_id,)).fetchone():
+        if (
+            not isinstance(answer_id, str)
+            or not self._db.execute("SELECT 1 FROM answers WHERE answer_id=?", (answer_id,)).fetchone()
+        ):
             raise NotFound("unknown answer_id")
         if rating not in ("up", "down"):
             raise BadRequest("rating must be 'up' or 'down'")
@@ -49,7 +57,20 @@ class FeedbackStore:
         )
         n = 0
         for r in rows:
-            out.write(json.dumps({"answer_id": r[0], "at": r[1], "rating": r[2], "comment": r[3], "question": r[4],
-                                  "answer": r[5], "citations": json.loads(r[6]), "abstained": bool(r[7])}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "answer_id": r[0],
+                        "at": r[1],
+                        "rating": r[2],
+                        "comment": r[3],
+                        "question": r[4],
+                        "answer": r[5],
+                        "citations": json.loads(r[6]),
+                        "abstained": bool(r[7]),
+                    }
+                )
+                + "\n"
+            )
             n += 1
         return n

@@ -46,7 +46,9 @@ def detect(path: Path, *, max_bytes: int, zip_max_entries: int = 5000, zip_max_u
     if text is None:
         raise UnsupportedFile("binary content of an unsupported type (supported: PDF, DOCX, HTML, Markdown, text)")
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UnsupportedFile(f"unsupported file type {suffix or '(no extension)'} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+        raise UnsupportedFile(
+            f"unsupported file type {suffix or '(no extension)'} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+        )
     low = text[:4096].lower()
     if suffix in {".html", ".htm"} or low.lstrip().startswith(("<!doctype html", "<html")):
         return FileType("html")
@@ -83,7 +85,9 @@ def _check_docx(path: Path, max_entries: int, max_uncompressed: int) -> None:
                 raise UnreadableFile(f"DOCX has {len(infos)} zip entries, over the limit of {max_entries} (zip bomb?)")
             total = sum(i.file_size for i in infos)
             if total > max_uncompressed:
-                raise UnreadableFile(f"DOCX unpacks to {total / 2**20:.0f} MB, over the limit of {max_uncompressed / 2**20:.0f} MB (zip bomb?)")
+                raise UnreadableFile(
+                    f"DOCX unpacks to {total / 2**20:.0f} MB, over the limit of {max_uncompressed / 2**20:.0f} MB (zip bomb?)"
+                )
             packed = sum(i.compress_size for i in infos) or 1
             if total > 50 * 2**20 and total / packed > 200:
                 raise UnreadableFile(f"DOCX compression ratio {total / packed:.0f}:1 is absurd (zip bomb?)")

@@ -117,5 +117,8 @@ class Index:
         return self.store.count()
 
     def status(self) -> dict[str, Any]:
-        return {"chunks": self.chunk_count(), "generation": self.ledger.generation,
-                "documents": sum(1 for r in self.ledger.rows().values() if r.status == "done")}
+        return {
+            "chunks": self.chunk_count(),
+            "generation": self.ledger.generation,
+            "documents": sum(1 for r in self.ledger.rows().values() if r.status == "done"),
+        }

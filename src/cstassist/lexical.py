@@ -99,8 +99,13 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self.retriever is not None:
             self.retriever.save(str(tmp / "bm25"))
-        np.savez(tmp / "meta.npz", audience=self.audience.astype(str), document_id=self.document_id.astype(str),
-                 kind=self.kind.astype(str), published_ord=self.published_ord)
+        np.savez(
+            tmp / "meta.npz",
+            audience=self.audience.astype(str),
+            document_id=self.document_id.astype(str),
+            kind=self.kind.astype(str),
+            published_ord=self.published_ord,
+        )
         (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}))
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)

@@ -77,6 +77,7 @@ def partition_file(path: str, kind: str) -> list[Element]:
         # unstructured's fast PDF path needs pikepdf; without it partition_pdf swallows the ImportError
         # and returns no elements, which would be reported as "no text" for every PDF.
         import pikepdf  # noqa: F401
+
         raw = partition_pdf(filename=path, strategy="fast", infer_table_structure=False)
     elif kind == "docx":
         raw = partition_docx(filename=path)
@@ -286,7 +287,9 @@ class Parser:
         except (EOFError, OSError, ConnectionResetError):
             code = self._proc.exitcode if self._proc else None
             self._kill()
-            raise UnreadableFile(f"the parser crashed on this file (exit code {code}); likely a memory blow-up or a malformed file") from None
+            raise UnreadableFile(
+                f"the parser crashed on this file (exit code {code}); likely a memory blow-up or a malformed file"
+            ) from None
         if status == "ok":
             return payload
         raise UnreadableFile(payload)

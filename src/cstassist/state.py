@@ -57,7 +57,9 @@ class Ledger:
         self._db.close()
 
     def rows(self) -> dict[str, LedgerRow]:
-        cur = self._db.execute("SELECT document_id, source, fingerprint, size, mtime_ns, status, chunk_count, meta FROM documents")
+        cur = self._db.execute(
+            "SELECT document_id, source, fingerprint, size, mtime_ns, status, chunk_count, meta FROM documents"
+        )
         return {r[0]: LedgerRow(*r[:7], meta=DocumentMeta(**json.loads(r[7]))) for r in cur}
 
     def mark_pending(self, meta: DocumentMeta, source: str, fingerprint: str, size: int, mtime_ns: int) -> None:
@@ -69,8 +71,10 @@ class Ledger:
         )
 
     def mark_done(self, document_id: str, chunk_count: int) -> None:
-        self._db.execute("UPDATE documents SET status='done', chunk_count=?, updated_at=? WHERE document_id=?",
-                         (chunk_count, time.time(), document_id))
+        self._db.execute(
+            "UPDATE documents SET status='done', chunk_count=?, updated_at=? WHERE document_id=?",
+            (chunk_count, time.time(), document_id),
+        )
 
     def touch(self, document_id: str, size: int, mtime_ns: int) -> None:
         self._db.execute("UPDATE documents SET size=?, mtime_ns=? WHERE document_id=?", (size, mtime_ns, document_id))
@@ -85,7 +89,9 @@ class Ledger:
 
     def bump_generation(self) -> int:
         gen = self.generation + 1
-        self._db.execute("INSERT INTO kv VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(gen),))
+        self._db.execute(
+            "INSERT INTO kv VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(gen),)
+        )
         return gen
 
     def get(self, key: str) -> Any:
@@ -93,4 +99,6 @@ class Ledger:
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, value: Any) -> None:
-        self._db.execute("INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, json.dumps(value)))
+        self._db.execute(
+            "INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, json.dumps(value))
+        )

@@ -56,13 +56,17 @@ class ChromaStore:
             query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
         )
         ids = res["ids"][0]
-        return [(ids[i], res["documents"][0][i], res["metadatas"][0][i], 1.0 - float(res["distances"][0][i])) for i in range(len(ids))]
+        return [
+            (ids[i], res["documents"][0][i], res["metadatas"][0][i], 1.0 - float(res["distances"][0][i])) for i in range(len(ids))
+        ]
 
     def get(self, ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
         res = self.collection.get(ids=ids, include=["documents", "metadatas"])
         return list(zip(res["ids"], res["documents"], res["metadatas"]))
 
-    def iter_all(self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")) -> Iterator[tuple[list[str], Any, Any, Any]]:
+    def iter_all(
+        self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")
+    ) -> Iterator[tuple[list[str], Any, Any, Any]]:
         """Every record, in pages (a single get of a large collection is slow and memory-hungry)."""
         offset = 0
         while True:

@@ -115,6 +115,7 @@ def public_key(keys) -> str:
 def live_server(api_settings, assistant, free_port) -> Iterator[str]:
     """The app served by a real uvicorn on a free loopback port (in a thread); yields its base URL."""
     import uvicorn
+
     from cstassist.api import create_app
 
     port = free_port()

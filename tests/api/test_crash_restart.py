@@ -21,8 +21,12 @@ QUERIES = ["five domains of a strong trust", "chief executive performance review
 
 def _serve(data_dir, port: int) -> subprocess.Popen:  # type: ignore[type-arg]
     env = {**os.environ, "CSTASSIST_DATA_DIR": str(data_dir), "CSTASSIST_LIMITS__RATE_PER_MINUTE": "100000"}
-    proc = subprocess.Popen([sys.executable, "-m", "cstassist.cli", "serve", "--port", str(port), "--log-level", "warning"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cstassist.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
@@ -37,7 +41,9 @@ def _serve(data_dir, port: int) -> subprocess.Popen:  # type: ignore[type-arg]
 
 
 def _snapshot(base: str) -> list[list[str]]:
-    return [[r["chunk_id"] for r in httpx.post(f"{base}/v1/search", json={"query": q, "k": 5}).json()["results"]] for q in QUERIES]
+    return [
+        [r["chunk_id"] for r in httpx.post(f"{base}/v1/search", json={"query": q, "k": 5}).json()["results"]] for q in QUERIES
+    ]
 
 
 def test_the_service_killed_under_load_restarts_with_the_same_index(make_settings, embedder, free_port):
@@ -56,7 +62,9 @@ def test_the_service_killed_under_load_restarts_with_the_same_index(make_setting
             with httpx.Client(timeout=5) as client:
                 while not stop.is_set():
                     try:
-                        answered.append(client.post(f"{base}/v1/ask", json={"question": "What makes a strong trust?"}).status_code)
+                        answered.append(
+                            client.post(f"{base}/v1/ask", json={"question": "What makes a strong trust?"}).status_code
+                        )
                     except httpx.HTTPError:
                         pass
 
@@ -74,7 +82,9 @@ def test_the_service_killed_under_load_restarts_with_the_same_index(make_setting
         proc = _serve(settings.data_dir, port)
         assert _snapshot(base) == before
         for doc in documents:
-            hits = httpx.post(f"{base}/v1/search", json={"query": doc["title"], "k": 1, "filters": {"document_id": doc["document_id"]}}).json()
+            hits = httpx.post(
+                f"{base}/v1/search", json={"query": doc["title"], "k": 1, "filters": {"document_id": doc["document_id"]}}
+            ).json()
             assert hits["results"], f"{doc['document_id']} is no longer retrievable"
     finally:
         proc.kill()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from event_stream import sse_events
+
 from cstassist.feedback import FeedbackStore
 
 QUESTION = "What are the five domains of a strong trust?"
@@ -44,7 +46,7 @@ def test_the_last_rating_for_an_answer_wins(client, api_settings):
 
 def test_feedback_on_a_streamed_answer_is_accepted(client):
     r = client.post("/v1/ask", json={"question": QUESTION, "stream": True})
-    answer_id = r.text.split('"answer_id": "', 1)[1].split('"', 1)[0]
+    answer_id = sse_events(r.text)[0][1]["answer_id"]  # the meta event
     assert client.post("/v1/feedback", json={"answer_id": answer_id, "rating": "up"}).status_code == 201
 
 

@@ -16,7 +16,7 @@ from cstassist.access import KeyStore
 from cstassist.settings import LimitSettings
 
 pytestmark = pytest.mark.slow
-LEAKS = ("Traceback", 'File "', "/site-packages/", "cstassist/", ".py\"", "Exception")
+LEAKS = ("Traceback", 'File "', "/site-packages/", "cstassist/", '.py"', "Exception")
 
 
 @pytest.fixture(scope="module")

@@ -65,3 +65,16 @@ def test_chunked_upload_over_the_body_limit_is_refused_with_413(live_server, api
     head, _, payload = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), head
     assert b"payload_too_large" in payload
+
+
+def test_a_request_id_that_is_not_plain_text_is_replaced_not_a_server_error(live_server):
+    for given in (b"\xff\xfe", b"caf\xc3\xa9", b"id with spaces"):
+        raw = _raw_http(
+            live_server, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Request-ID: " + given + b"\r\nConnection: close\r\n\r\n"
+        )
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), (given, head)
+        rid = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n") if line.lower().startswith(b"x-request-id:"))
+        assert rid != given and rid.isascii() and 8 <= len(rid) <= 64
+    raw = _raw_http(live_server, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Request-ID: trace-42\r\nConnection: close\r\n\r\n")
+    assert b"\r\nx-request-id: trace-42\r\n" in raw.lower()

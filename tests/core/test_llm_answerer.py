@@ -33,8 +33,18 @@ A skills audit each year helps the chair see which gaps succession planning shou
 
 
 def _passage(n: int, text: str, doc: str = "doc") -> Passage:
-    return Passage(chunk_id=f"c{n}", document_id=doc, title="T", section="S", page=None, published=None,
-                   url=None, source="s", text=text, similarity=0.9)
+    return Passage(
+        chunk_id=f"c{n}",
+        document_id=doc,
+        title="T",
+        section="S",
+        page=None,
+        published=None,
+        url=None,
+        source="s",
+        text=text,
+        similarity=0.9,
+    )
 
 
 def _assert_grounded(answer) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +86,9 @@ def test_answers_from_the_real_model_keep_only_supported_cited_sentences(corpus_
 def test_model_claims_not_in_the_cited_passages_are_dropped(embedder, llm_server):
     # the passages say nothing about the question, so whatever the model writes from its own knowledge
     # and cites as [1] is unsupported and must not survive the citation check
-    answerer = LLMAnswerer(LLMSettings(base_url=llm_server, model="smollm2", max_tokens=120), RetrievalSettings(abstain_below=-1.0))
+    answerer = LLMAnswerer(
+        LLMSettings(base_url=llm_server, model="smollm2", max_tokens=120), RetrievalSettings(abstain_below=-1.0)
+    )
     passages = [_passage(1, "The board of trustees holds the chief executive to account for the outcomes of all pupils.")]
     answer = answerer.answer("At what temperature does water boil at sea level?", "water boiling point", passages)
     assert "100" not in re.sub(r"\[\d+\]", "", answer.text)
@@ -100,11 +112,15 @@ def test_the_extractive_answerer_also_ignores_injected_instructions(poisoned_set
 
 
 def test_citation_check_drops_unsupported_sentences_and_dangling_markers():
-    passages = [_passage(1, "Strong boards review the chief executive's performance every year against agreed objectives."),
-                _passage(2, "Trusts publish their annual accounts and a trustees' report.", doc="other")]
-    raw = ("The board reviews the chief executive's performance every year against agreed objectives [1]. "
-           "Chief executives must be paid at least twice the national average [1]. "
-           "Trusts publish annual accounts [2][7]. The moon is made of cheese [9].")
+    passages = [
+        _passage(1, "Strong boards review the chief executive's performance every year against agreed objectives."),
+        _passage(2, "Trusts publish their annual accounts and a trustees' report.", doc="other"),
+    ]
+    raw = (
+        "The board reviews the chief executive's performance every year against agreed objectives [1]. "
+        "Chief executives must be paid at least twice the national average [1]. "
+        "Trusts publish annual accounts [2][7]. The moon is made of cheese [9]."
+    )
     answer = check_citations(raw, passages, "q")
     assert "twice the national average" not in answer.text and "cheese" not in answer.text
     assert "[7]" not in answer.text and "[9]" not in answer.text

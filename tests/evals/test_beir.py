@@ -17,7 +17,9 @@ def _paragraphs() -> list[tuple[str, str]]:
     out = []
     for f in sorted(CORPUS.glob("*.*")):
         if f.suffix in (".md", ".txt"):
-            blocks = [" ".join(b.replace("#", " ").replace("*", " ").split()) for b in f.read_text(encoding="utf-8").split("\n\n")]
+            blocks = [
+                " ".join(b.replace("#", " ").replace("*", " ").split()) for b in f.read_text(encoding="utf-8").split("\n\n")
+            ]
             out += [(f.stem, b) for b in blocks if len(b) >= 120]
     return out
 

@@ -30,8 +30,20 @@ def test_eval_writes_reports_and_the_gate_sets_the_exit_status(corpus_index, gol
     impossible = tmp_path / "thresholds.yaml"
     impossible.write_text(yaml.safe_dump({"mode": "hybrid", "k": 5, "floors": {"hit_at_1": 1.01}}))
     out = tmp_path / "reports"
-    argv = ["eval", "--gold", str(gold), "--data-dir", str(corpus_index.data_dir), "--no-ingest", "--modes", "hybrid",
-            "--out", str(out), "--abstain-below", "0.2"]
+    argv = [
+        "eval",
+        "--gold",
+        str(gold),
+        "--data-dir",
+        str(corpus_index.data_dir),
+        "--no-ingest",
+        "--modes",
+        "hybrid",
+        "--out",
+        str(out),
+        "--abstain-below",
+        "0.2",
+    ]
     assert main([*argv, "--gate", "--thresholds", str(impossible)]) == 1
     captured = capsys.readouterr()
     assert "GATE FAILED" in captured.err and "hit_at_1" in captured.err
@@ -72,8 +84,21 @@ def test_from_feedback_writes_drafts_beside_the_given_gold_file(tmp_path, capsys
     gold = tmp_path / "gold.jsonl"
     shutil.copy(DEFAULT_GOLD, gold)
     feedback = tmp_path / "fb.jsonl"
-    feedback.write_text(json.dumps({"answer_id": "x", "at": 1.0, "rating": "down", "comment": None, "question": "Who is CST's chair?",
-                                    "answer": "...", "citations": [], "abstained": True}) + "\n")
+    feedback.write_text(
+        json.dumps(
+            {
+                "answer_id": "x",
+                "at": 1.0,
+                "rating": "down",
+                "comment": None,
+                "question": "Who is CST's chair?",
+                "answer": "...",
+                "citations": [],
+                "abstained": True,
+            }
+        )
+        + "\n"
+    )
     assert main(["eval", "--gold", str(gold), "--from-feedback", str(feedback)]) == 0
     assert "wrote 1 draft case(s) (1 rated down)" in capsys.readouterr().out
     (drafts,) = tmp_path.glob("drafts-*.jsonl")

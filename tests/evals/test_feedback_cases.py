@@ -18,10 +18,17 @@ def feedback_export(tmp_path, gold_items):
     """A real feedback store with three rated answers (one on a question already in the gold set), exported."""
     store = FeedbackStore(tmp_path / "feedback.sqlite")
     cite = lambda n, doc: {"n": n, "chunk_id": f"{doc}-c{n}", "document_id": doc}  # noqa: E731
-    store.record_answer("a1", "Who chairs the CST board?", "The board is chaired by ... [1]",
-                        [cite(1, "what-is-a-strong-trust-2022"), cite(2, "what-is-a-strong-trust-2022"), cite(3, "taking-stock-2019")], False)
+    store.record_answer(
+        "a1",
+        "Who chairs the CST board?",
+        "The board is chaired by ... [1]",
+        [cite(1, "what-is-a-strong-trust-2022"), cite(2, "what-is-a-strong-trust-2022"), cite(3, "taking-stock-2019")],
+        False,
+    )
     store.record_answer("a2", "  What does CST charge for membership?  ", "I couldn't find an answer ...", [], True)
-    store.record_answer("a3", gold_items[0].question, "We think our 'best bet' ... [1]", [cite(1, "what-is-a-strong-trust-2022")], False)
+    store.record_answer(
+        "a3", gold_items[0].question, "We think our 'best bet' ... [1]", [cite(1, "what-is-a-strong-trust-2022")], False
+    )
     store.add("a1", "up")
     store.add("a2", "down", "It should know the fee, it's on the website")
     store.add("a3", "down")
@@ -51,7 +58,9 @@ def test_drafts_are_written_beside_the_gold_set_and_never_into_it(feedback_expor
     path = write_drafts(drafts_from_feedback(feedback_export, load_gold(gold)), gold.parent, day=date(2025, 3, 1))
     assert path == gold.parent / "drafts-2025-03-01.jsonl"
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 2 and all(set(d) == {"id", "question", "kind", "documents", "evidence", "follow_up_of", "review"} for d in lines)
+    assert len(lines) == 2 and all(
+        set(d) == {"id", "question", "kind", "documents", "evidence", "follow_up_of", "review"} for d in lines
+    )
     assert gold.read_bytes() == before
 
 

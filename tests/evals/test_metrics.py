@@ -16,8 +16,18 @@ from cstassist.evals.harness import covers, score_answer, score_retrieval, summa
 
 
 def passage(doc: str, text: str, similarity: float | None = 0.5) -> Passage:
-    return Passage(chunk_id=f"{doc}-{abs(hash(text)) % 10**6}", document_id=doc, title=doc, section="", page=None,
-                   published=None, url=None, source=doc, text=text, similarity=similarity)
+    return Passage(
+        chunk_id=f"{doc}-{abs(hash(text)) % 10**6}",
+        document_id=doc,
+        title=doc,
+        section="",
+        page=None,
+        published=None,
+        url=None,
+        source=doc,
+        text=text,
+        similarity=similarity,
+    )
 
 
 SINGLE = GoldItem("q001", "How many domains?", "answerable", ("paper",), ("five domains of effective trusts", "five domains"))
@@ -111,17 +121,28 @@ def test_answer_scoring_evidence_citation_precision_and_markers():
 
 
 def _rec(kind: str, best: float, rank: int | None = 1, abstained: bool = False) -> dict:
-    rec = {"kind": kind, "type": "single-document" if kind == "answerable" else "unanswerable", "best_similarity": best,
-           "search_ms": 10.0, "ask_ms": 20.0, "abstained": abstained, "abstention_correct": abstained != (kind == "answerable"),
-           "answer": {"evidence_found": kind == "answerable" and not abstained, "citation_precision": None, "markers_resolve": True}}
+    rec = {
+        "kind": kind,
+        "type": "single-document" if kind == "answerable" else "unanswerable",
+        "best_similarity": best,
+        "search_ms": 10.0,
+        "ask_ms": 20.0,
+        "abstained": abstained,
+        "abstention_correct": abstained != (kind == "answerable"),
+        "answer": {"evidence_found": kind == "answerable" and not abstained, "citation_precision": None, "markers_resolve": True},
+    }
     if kind == "answerable":
         rec.update(first_hit_rank=rank, recall=1.0 if rank else 0.0, reciprocal_rank=1 / rank if rank else 0.0, ndcg=1.0)
     return rec
 
 
 def test_summary_rates_over_the_right_populations():
-    recs = [_rec("answerable", 0.6, 1), _rec("answerable", 0.5, None, abstained=True), _rec("unanswerable", 0.2, abstained=True),
-            _rec("unanswerable", 0.55)]
+    recs = [
+        _rec("answerable", 0.6, 1),
+        _rec("answerable", 0.5, None, abstained=True),
+        _rec("unanswerable", 0.2, abstained=True),
+        _rec("unanswerable", 0.55),
+    ]
     s = summarize(recs, k=5)
     assert (s["answerable"], s["unanswerable"]) == (2, 2)
     assert s["hit_at_1"] == 0.5 and s["recall_at_k"] == 0.5
@@ -154,8 +175,12 @@ def test_gate_reports_each_metric_below_its_floor_or_above_its_ceiling():
 def test_bundled_gold_set_loads_and_bad_files_are_refused_with_the_line(gold_items, tmp_path):
     assert len(gold_items) >= 100 and any(i.follow_up_of for i in gold_items) and any(not i.answerable for i in gold_items)
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"id": "f1", "question": "and?", "kind": "answerable", "documents": ["a"], "evidence": ["e"],
-                               "follow_up_of": "q9"}) + "\n")
+    bad.write_text(
+        json.dumps(
+            {"id": "f1", "question": "and?", "kind": "answerable", "documents": ["a"], "evidence": ["e"], "follow_up_of": "q9"}
+        )
+        + "\n"
+    )
     with pytest.raises(GoldError, match=r"bad.jsonl:1: 'f1' follows 'q9'"):
         load_gold(bad)
     bad.write_text("{not json\n")

@@ -57,10 +57,20 @@ def test_compare_lists_questions_that_got_better_and_worse(eval_report):
 
 
 def test_a_question_change_is_classified_by_rank_abstention_and_evidence():
-    old = {"kind": "answerable", "first_hit_rank": 3, "abstention_correct": True, "abstained": False,
-           "answer": {"evidence_found": False}}
-    new = {"kind": "answerable", "first_hit_rank": 1, "abstention_correct": False, "abstained": True,
-           "answer": {"evidence_found": False}}
+    old = {
+        "kind": "answerable",
+        "first_hit_rank": 3,
+        "abstention_correct": True,
+        "abstained": False,
+        "answer": {"evidence_found": False},
+    }
+    new = {
+        "kind": "answerable",
+        "first_hit_rank": 1,
+        "abstention_correct": False,
+        "abstained": True,
+        "answer": {"evidence_found": False},
+    }
     better, worse = _changes(old, new)
     assert better == ["rank 3 -> rank 1"]
     assert worse == ["now abstained (wrong)"]

@@ -87,8 +87,10 @@ class Docs:
     @staticmethod
     def html(path: Path, title: str, sections: list[tuple[str, list[str]]]) -> Path:
         body = "".join(f"<h2>{h}</h2>" + "".join(f"<p>{p}</p>" for p in ps) for h, ps in sections)
-        path.write_text(f"<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>",
-                        encoding="utf-8")
+        path.write_text(
+            f"<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>",
+            encoding="utf-8",
+        )
         return path
 
     @staticmethod
@@ -114,13 +116,23 @@ class Docs:
         strong = self.paragraphs("what-is-a-strong-trust-2022.md", 4)
         stock = self.paragraphs("taking-stock-2019.txt", 3)
         mission = self.paragraphs("policy-library-trust-governance.txt", 2)
-        self.markdown(folder / "strong-trust.md", "What is a strong trust?", [("Purpose", strong[:2]), ("Improvement", strong[2:])])
+        self.markdown(
+            folder / "strong-trust.md", "What is a strong trust?", [("Purpose", strong[:2]), ("Improvement", strong[2:])]
+        )
         self.text(folder / "taking-stock.txt", stock)
         self.html(folder / "mission.html", "An insurgent mission", [("A new narrative", mission)])
-        self.manifest(folder, [
-            {"file": "strong-trust.md", "title": "What is a strong trust?", "kind": "discussion paper", "published": "2022-02"},
-            {"file": "taking-stock.txt", "title": "Taking Stock", "kind": "journal article", "published": "2019-07"},
-        ])
+        self.manifest(
+            folder,
+            [
+                {
+                    "file": "strong-trust.md",
+                    "title": "What is a strong trust?",
+                    "kind": "discussion paper",
+                    "published": "2022-02",
+                },
+                {"file": "taking-stock.txt", "title": "Taking Stock", "kind": "journal article", "published": "2019-07"},
+            ],
+        )
         return folder
 
 
@@ -155,8 +167,11 @@ def vectors():
         from cstassist.store import ChromaStore
 
         store = ChromaStore(settings)
-        return {i: np.asarray(v, dtype=np.float32)
-                for ids, _, _, vecs in store.iter_all(include=("embeddings",)) for i, v in zip(ids, vecs)}
+        return {
+            i: np.asarray(v, dtype=np.float32)
+            for ids, _, _, vecs in store.iter_all(include=("embeddings",))
+            for i, v in zip(ids, vecs)
+        }
 
     return read
 
@@ -184,8 +199,9 @@ def run_cli():
     """``run_cli("ingest", str(folder), data_dir=..., limits__max_file_mb="1")``: the real command, in a child."""
 
     def run(*args: str, data_dir: Path, timeout: float = 300, **settings: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(CLI), *args], env=cli_env(data_dir, **settings), capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [str(CLI), *args], env=cli_env(data_dir, **settings), capture_output=True, text=True, timeout=timeout
+        )
 
     return run
 

@@ -106,8 +106,9 @@ def bad_folder(tmp_path_factory, docs) -> Path:
 @pytest.fixture(scope="module")
 def bad_run(bad_folder, tmp_path_factory, run_cli):
     data = tmp_path_factory.mktemp("bad-input-data")
-    result = run_cli("ingest", str(bad_folder), data_dir=data,
-                     limits__max_file_mb="1", limits__parse_timeout_s=str(PARSE_TIMEOUT_S))
+    result = run_cli(
+        "ingest", str(bad_folder), data_dir=data, limits__max_file_mb="1", limits__parse_timeout_s=str(PARSE_TIMEOUT_S)
+    )
     return result, Settings(data_dir=data, corpus_dir=bad_folder)
 
 
@@ -152,3 +153,21 @@ def test_refused_files_leave_nothing_in_the_ledger_or_the_index(bad_run, snapsho
     sources = {dict(m)["source"] for _, _, m in snapshot(settings)}
     assert sources == set(GOOD)
     assert set(Ledger(settings.state_path).rows()) == set(GOOD.values())
+
+
+def test_file_that_vanishes_during_the_run_fails_alone_and_the_run_goes_on(tmp_path, make_settings, embedder):
+    from cstassist.ingest import ingest
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    for name in ("a-empty.txt", "b-vanishing.md", "c-empty.txt"):
+        (folder / name).write_bytes(b"" if "empty" in name else b"# Soon gone\n\nThis file is deleted mid-run.\n")
+
+    def delete_the_next_file(name: str, reason: str) -> None:
+        (folder / "b-vanishing.md").unlink(missing_ok=True)
+
+    report = ingest([folder], make_settings(folder), embedder=embedder, on_failure=delete_the_next_file)
+
+    reasons = {n.rsplit("/", 1)[1]: r for n, r in report.failed}
+    assert reasons["b-vanishing.md"].startswith("cannot read the file (No such file or directory")
+    assert reasons["c-empty.txt"] == "file is empty"  # the run went on past the vanished file

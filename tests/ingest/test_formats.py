@@ -12,13 +12,38 @@ from cstassist.ingest import ingest
 from cstassist.settings import Settings
 
 MANIFEST = [
-    {"file": "governance-paper.pdf", "title": "Strong governance (PDF edition)", "kind": "discussion paper",
-     "published": "2022-02", "author": "Leora Cruddas CBE", "url": "https://cstuk.org.uk/governance-paper.pdf", "audience": "public"},
-    {"file": "trust-boards.docx", "title": "Guidance for trust boards", "kind": "guidance", "published": "2023-05-10",
-     "author": "CST governance team", "url": "https://cstuk.org.uk/members/trust-boards", "audience": "members"},
-    {"file": "policy-library.html", "title": "Policy library", "kind": "policy listing", "published": "2023-09",
-     "url": "https://cstuk.org.uk/knowledge"},
-    {"file": "taking-stock.md", "title": "Taking Stock", "kind": "journal article", "published": "2019-07", "author": "Leora Cruddas"},
+    {
+        "file": "governance-paper.pdf",
+        "title": "Strong governance (PDF edition)",
+        "kind": "discussion paper",
+        "published": "2022-02",
+        "author": "Leora Cruddas CBE",
+        "url": "https://cstuk.org.uk/governance-paper.pdf",
+        "audience": "public",
+    },
+    {
+        "file": "trust-boards.docx",
+        "title": "Guidance for trust boards",
+        "kind": "guidance",
+        "published": "2023-05-10",
+        "author": "CST governance team",
+        "url": "https://cstuk.org.uk/members/trust-boards",
+        "audience": "members",
+    },
+    {
+        "file": "policy-library.html",
+        "title": "Policy library",
+        "kind": "policy listing",
+        "published": "2023-09",
+        "url": "https://cstuk.org.uk/knowledge",
+    },
+    {
+        "file": "taking-stock.md",
+        "title": "Taking Stock",
+        "kind": "journal article",
+        "published": "2019-07",
+        "author": "Leora Cruddas",
+    },
     {"file": "trust-leadership.txt", "title": "Trust leadership notes", "kind": "notes", "published": "2021"},
 ]
 PDF_PAGES = ["Expert governance", "Quality of education", "Workforce resilience"]
@@ -31,11 +56,21 @@ def library(tmp_path_factory, docs, embedder):
     strong = docs.paragraphs("what-is-a-strong-trust-2022.md", 12)
     stock = docs.paragraphs("taking-stock-2019.txt", 6)
     policy = docs.paragraphs("policy-library-trust-governance.txt", 6)
-    paras = {"pdf": strong[0:6], "docx": strong[6:9], "html": policy[0:2], "md": stock[0:3], "txt": policy[2:4],
-             "briefing": strong[9:11], "notes": stock[3:5]}
+    paras = {
+        "pdf": strong[0:6],
+        "docx": strong[6:9],
+        "html": policy[0:2],
+        "md": stock[0:3],
+        "txt": policy[2:4],
+        "briefing": strong[9:11],
+        "notes": stock[3:5],
+    }
     docs.pdf(folder / "governance-paper.pdf", [(h, paras["pdf"][2 * i : 2 * i + 2]) for i, h in enumerate(PDF_PAGES)])
-    docs.docx(folder / "trust-boards.docx", "Strong trusts",
-              [("Governance", 1, paras["docx"][:1]), ("Trust boards", 2, paras["docx"][1:2]), ("Improvement", 1, paras["docx"][2:])])
+    docs.docx(
+        folder / "trust-boards.docx",
+        "Strong trusts",
+        [("Governance", 1, paras["docx"][:1]), ("Trust boards", 2, paras["docx"][1:2]), ("Improvement", 1, paras["docx"][2:])],
+    )
     docs.html(folder / "policy-library.html", "Policy library", [("Trust leadership", paras["html"])])
     docs.markdown(folder / "taking-stock.md", "Taking Stock", [("Advocacy", paras["md"])])
     docs.text(folder / "trust-leadership.txt", paras["txt"])
@@ -65,13 +100,28 @@ def test_every_format_is_ingested(library, records):
     _, report, _ = library
     assert report.failed == []
     assert sorted(p.rsplit("/", 1)[1] for p in report.added) == sorted(
-        ["governance-paper.pdf", "trust-boards.docx", "policy-library.html", "taking-stock.md", "trust-leadership.txt",
-         "board-briefing.md", "meeting-notes.txt"])
+        [
+            "governance-paper.pdf",
+            "trust-boards.docx",
+            "policy-library.html",
+            "taking-stock.md",
+            "trust-leadership.txt",
+            "board-briefing.md",
+            "meeting-notes.txt",
+        ]
+    )
     per_doc = {}
     for _, _, m in records:
         per_doc[dict(m)["document_id"]] = per_doc.get(dict(m)["document_id"], 0) + 1
-    assert set(per_doc) == {"governance-paper", "trust-boards", "policy-library", "taking-stock", "trust-leadership",
-                            "board-briefing", "meeting-notes"}
+    assert set(per_doc) == {
+        "governance-paper",
+        "trust-boards",
+        "policy-library",
+        "taking-stock",
+        "trust-leadership",
+        "board-briefing",
+        "meeting-notes",
+    }
     assert report.chunks_total == len(records) == sum(per_doc.values()) == report.chunks_written
 
 

@@ -20,58 +20,98 @@ def _lexical_ids(settings: Settings) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def repeated(tmp_path_factory, docs, embedder, counting, snapshot, vectors):
-    """A small library ingested three times: as is, again unchanged, and again after its files were touched."""
-    folder = docs.small_library(tmp_path_factory.mktemp("repeat") / "library")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("repeat-data"), corpus_dir=folder)
-    out = {"first": ingest([folder], settings, embedder=embedder)}
-    out["snap1"], out["vec1"] = snapshot(settings), vectors(settings)
+def history(tmp_path_factory, docs, embedder, counting, snapshot, vectors):
+    """One small library through a sequence of runs, each step's report and index kept for the tests:
+    first ingest; again unchanged; again after every file was touched; after a manifest edit; after a
+    file was deleted (without, then with prune)."""
+    folder = docs.small_library(tmp_path_factory.mktemp("history") / "library")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("history-data"), corpus_dir=folder)
+    h = {"settings": settings}
 
-    second = counting()
-    out["second"], out["second_embedded"] = ingest([folder], settings, embedder=second), second
-    out["snap2"], out["vec2"] = snapshot(settings), vectors(settings)
+    def run(step, **kw):  # noqa: ANN001, ANN003, ANN202
+        counter = counting()
+        h[step] = ingest([folder], settings, embedder=counter, **kw)
+        h[step + " embedded"], h[step + " index"] = counter.texts, snapshot(settings)
+        h[step + " lexical"] = _lexical_ids(settings)
+
+    run("first")
+    h["first vectors"] = vectors(settings)
+    run("unchanged")
+    h["unchanged vectors"] = vectors(settings)
 
     for f in folder.iterdir():  # same bytes, new modification time: must be recognised by content
         st = f.stat()
         os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    third = counting()
-    out["third"], out["third_embedded"] = ingest([folder], settings, embedder=third), third
-    out["snap3"] = snapshot(settings)
-    out["settings"] = settings
-    return out
+    run("touched")
+
+    manifest = (folder / "manifest.yaml").read_text()
+    (folder / "manifest.yaml").write_text(manifest.replace("title: Taking Stock", "title: Taking Stock\n  audience: members"))
+    run("relabelled")
+
+    (folder / "mission.html").unlink()
+    run("deleted")  # an explicit folder: prune is off by default
+    run("pruned", prune=True)
+    return h
 
 
-def test_first_run_adds_every_file(repeated):
-    first = repeated["first"]
+def test_first_run_adds_every_file(history):
+    first = history["first"]
     assert first.failed == [] and len(first.added) == 3 and first.chunks_written > 0
-    assert len(repeated["snap1"]) == first.chunks_total == first.chunks_written
+    assert len(history["first index"]) == first.chunks_total == first.chunks_written == history["first embedded"]
 
 
-def test_second_run_reports_every_file_unchanged_and_embeds_nothing(repeated):
-    second = repeated["second"]
-    assert len(second.unchanged) == 3
-    assert second.added == second.updated == second.removed == second.failed == []
-    assert second.chunks_written == 0
-    assert repeated["second_embedded"].texts == 0
-    assert second.chunks_total == repeated["first"].chunks_total
+def test_second_run_reports_every_file_unchanged_and_embeds_nothing(history):
+    again = history["unchanged"]
+    assert len(again.unchanged) == 3
+    assert again.added == again.updated == again.removed == again.failed == []
+    assert again.chunks_written == 0 and history["unchanged embedded"] == 0
+    assert again.chunks_total == history["first"].chunks_total
 
 
-def test_two_runs_in_a_row_leave_an_identical_index(repeated):
-    assert repeated["snap1"] == repeated["snap2"]
-    assert repeated["snap1"]  # not two empty indexes
-    v1, v2 = repeated["vec1"], repeated["vec2"]
+def test_two_runs_in_a_row_leave_an_identical_index(history):
+    assert history["first index"] == history["unchanged index"]
+    assert history["first index"]  # not two empty indexes
+    v1, v2 = history["first vectors"], history["unchanged vectors"]
     assert v1.keys() == v2.keys() and all((v1[k] == v2[k]).all() for k in v1)
 
 
-def test_touched_but_identical_files_are_recognised_by_content_and_not_reembedded(repeated):
-    third = repeated["third"]
-    assert len(third.unchanged) == 3 and third.updated == [] and third.chunks_written == 0
-    assert repeated["third_embedded"].texts == 0
-    assert repeated["snap3"] == repeated["snap1"]
+def test_touched_but_identical_files_are_recognised_by_content_and_not_reembedded(history):
+    touched = history["touched"]
+    assert len(touched.unchanged) == 3 and touched.updated == [] and touched.chunks_written == 0
+    assert history["touched embedded"] == 0
+    assert history["touched index"] == history["first index"]
 
 
-def test_lexical_index_holds_exactly_the_chunks_in_chroma(repeated):
-    assert _lexical_ids(repeated["settings"]) == sorted(i for i, _, _ in repeated["snap3"])
+def test_manifest_change_relabels_a_document_without_a_file_change(history, by_document):
+    relabelled = history["relabelled"]
+    assert [p.rsplit("/", 1)[1] for p in relabelled.updated] == ["taking-stock.txt"]
+    assert len(relabelled.unchanged) == 2
+    chunks = by_document(history["relabelled index"], "taking-stock")
+    assert chunks and {c["audience"] for c in chunks} == {"members"}
+    before = by_document(history["first index"], "taking-stock")
+    assert [c["id"] for c in chunks] == [c["id"] for c in before]  # same passages, new facts
+
+
+def test_deleted_file_is_kept_without_prune(history, by_document):
+    assert history["deleted"].removed == []
+    assert by_document(history["deleted index"], "mission") == by_document(history["relabelled index"], "mission") != []
+
+
+def test_deleted_file_is_removed_with_prune(history, by_document):
+    pruned = history["pruned"]
+    assert [p.rsplit("/", 1)[1] for p in pruned.removed] == ["mission.html"]
+    index = history["pruned index"]
+    assert by_document(index, "mission") == []
+    assert [r for r in index if dict(r[2])["document_id"] != "mission"] == [
+        r for r in history["deleted index"] if dict(r[2])["document_id"] != "mission"
+    ]
+    assert "mission" not in {d.meta.document_id for d in Index(history["settings"]).documents(("public", "members"))}
+    assert pruned.chunks_total == len(index)
+
+
+@pytest.mark.parametrize("step", ["first", "unchanged", "touched", "relabelled", "deleted", "pruned"])
+def test_lexical_index_holds_exactly_the_chunks_in_chroma_after_every_run(history, step):
+    assert history[step + " lexical"] == sorted(i for i, _, _ in history[step + " index"])
 
 
 @pytest.fixture
@@ -109,35 +149,3 @@ def test_changed_file_replaces_its_old_chunks(library, docs, embedder, counting_
     ingest([folder], clean, embedder=embedder)
     assert snapshot(settings) == snapshot(clean), "the updated index differs from a clean ingest of the same files"
     assert _lexical_ids(settings) == sorted(i for i, _, _ in snapshot(clean))
-
-
-def test_manifest_change_relabels_a_document_without_a_file_change(library, counting_embedder, docs, snapshot, by_document):
-    folder, settings = library
-    manifest = (folder / "manifest.yaml").read_text()
-    (folder / "manifest.yaml").write_text(manifest.replace("title: Taking Stock", "title: Taking Stock\n  audience: members"))
-
-    report = ingest([folder], settings, embedder=counting_embedder)
-
-    assert [p.rsplit("/", 1)[1] for p in report.updated] == ["taking-stock.txt"]
-    chunks = by_document(snapshot(settings), "taking-stock")
-    assert chunks and {c["audience"] for c in chunks} == {"members"}
-
-
-def test_deleted_file_is_kept_without_prune_and_removed_with_prune(library, embedder, snapshot, by_document):
-    folder, settings = library
-    kept_before = len(by_document(snapshot(settings), "strong-trust"))
-    assert by_document(snapshot(settings), "mission")
-    (folder / "mission.html").unlink()
-
-    report = ingest([folder], settings, embedder=embedder)  # explicit folder: prune is off by default
-    assert report.removed == [] and by_document(snapshot(settings), "mission")
-
-    report = ingest([folder], settings, prune=True, embedder=embedder)
-
-    assert [p.rsplit("/", 1)[1] for p in report.removed] == ["mission.html"]
-    snap = snapshot(settings)
-    assert by_document(snap, "mission") == []
-    assert len(by_document(snap, "strong-trust")) == kept_before
-    assert "mission" not in {d.meta.document_id for d in Index(settings).documents(("public", "members"))}
-    assert _lexical_ids(settings) == sorted(i for i, _, _ in snap)
-    assert report.chunks_total == len(snap)
