@@ -97,7 +97,7 @@ def restore(settings: Settings, src: Path, force: bool = False) -> BackupInfo:
         if index.chunk_count() and not force:
             raise BadRequest(f"{settings.data_dir} already holds an index; restore into an empty data directory or pass --force")
         index.ledger.close()
-        index.store.client.delete_collection(settings.chroma.collection)
+        index.store.drop()
         for name in DATABASES:
             (settings.data_dir / name).unlink(missing_ok=True)
             for suffix in ("-wal", "-shm"):

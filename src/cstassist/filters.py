@@ -45,8 +45,12 @@ class Filters:
             hi = hi + (9999 if hi % 10000 == 0 else 99 if hi % 100 == 0 else 0)
         return lo, hi
 
-    def chroma_where(self) -> dict[str, Any]:
-        clauses: list[dict[str, Any]] = [{"audience": {"$in": list(self.audiences)}}]
+    def chroma_where(self) -> dict[str, Any] | None:
+        """The caller's narrowing filters as a Chroma ``where`` clause, or None when there are none.
+
+        Audience is not in it: it picks which collections are searched at all (see ``ChromaStore``).
+        """
+        clauses: list[dict[str, Any]] = []
         if self.document_ids:
             clauses.append({"document_id": {"$in": list(self.document_ids)}})
         if self.kinds:
@@ -56,8 +60,9 @@ class Filters:
             clauses.append({"published_ord": {"$gte": lo}})
         if hi:
             clauses.append({"published_ord": {"$lte": hi}})
+        if not clauses:
+            return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
 
 def _as_tuple(value: Any, name: str) -> tuple[str, ...] | None:
     if value is None:

@@ -83,7 +83,10 @@ class Index:
 
     def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
         out = []
-        for cid, text, meta, sim in self.store.query(vector, n, filters.chroma_where()):
+        for cid, text, meta, sim in self.store.query(vector, n, filters.audiences, filters.chroma_where()):
+            if meta.get("audience") not in filters.audiences:  # a passage stored in the wrong collection
+                log.error("passage %s has audience %r outside its collection; left out", cid, meta.get("audience"))
+                continue
             p = Passage.from_record(cid, text, meta)
             p.similarity = sim
             out.append(p)
@@ -97,14 +100,13 @@ class Index:
         if not ids:
             return {}
         out = {}
-        for cid, text, meta in self.store.get(ids):
+        for cid, text, meta in self.store.get(ids, filters.audiences):
             if meta.get("audience") in filters.audiences:
                 out[cid] = Passage.from_record(cid, text, meta)
         return out
 
-    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        res = self.store.collection.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(res["ids"], res["embeddings"])}
+    def vectors(self, ids: list[str], filters: Filters) -> dict[str, np.ndarray]:
+        return self.store.vectors(ids, filters.audiences)
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
         rows = self.ledger.rows().values()

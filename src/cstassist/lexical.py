@@ -67,7 +67,7 @@ class LexicalIndex:
         return len(self.ids)
 
     def mask(self, filters: Filters) -> np.ndarray:
-        m = np.isin(self.audience, list(filters.audiences))
+        m = self._audience_mask(filters.audiences).copy()
         if filters.document_ids:
             m &= np.isin(self.document_id, list(filters.document_ids))
         if filters.kinds:
@@ -78,6 +78,12 @@ class LexicalIndex:
         if hi:
             m &= self.published_ord <= hi
         return m
+
+    def _audience_mask(self, audiences: tuple[str, ...]) -> np.ndarray:
+        cache = self.__dict__.setdefault("_masks", {})  # one boolean row per audience set, reused by every query
+        if audiences not in cache:
+            cache[audiences] = np.isin(self.audience, list(audiences))
+        return cache[audiences]
 
     def search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; only chunks the filters allow, only positive scores."""

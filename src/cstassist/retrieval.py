@@ -23,10 +23,10 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
 
 
-def near_duplicate(a: str, b: str, threshold: float = 0.85) -> bool:
-    sa, sb = _shingles(a), _shingles(b)
+def _overlapping(sa: set[str], sb: set[str], threshold: float = 0.85) -> bool:
+    """Near-duplicate passages: most word 3-grams of the shorter one appear in the other."""
     if not sa or not sb:
-        return a.strip() == b.strip()
+        return False
     return len(sa & sb) / min(len(sa), len(sb)) >= threshold
 
 
@@ -63,25 +63,28 @@ class HybridRetriever:
         order = sorted((cid for cid in fused if cid in by_id), key=lambda c: -fused[c])
 
         results: list[Passage] = []
+        kept: list[tuple[str, set[str]]] = []  # (stripped text, shingles) of each result, computed once
         for cid in order:
             p = by_id[cid]
             if cid in lex_rank:
                 p.ranks["lexical"] = lex_rank[cid]
-            if any(near_duplicate(p.text, q.text) for q in results):
+            text, shingles = p.text.strip(), _shingles(p.text)
+            if any(text == t or _overlapping(shingles, s) for t, s in kept):
                 continue
+            kept.append((text, shingles))
             p.score = round(fused[cid], 6)
             results.append(p)
             if len(results) >= k:
                 break
-        self._fill_similarity(results, vector)
+        self._fill_similarity(results, vector, filters)
         return results
 
-    def _fill_similarity(self, passages: list[Passage], query_vector: np.ndarray) -> None:
+    def _fill_similarity(self, passages: list[Passage], query_vector: np.ndarray, filters: Filters) -> None:
         """Cosine similarity for passages only the lexical search found (used for abstention)."""
         need = [p.chunk_id for p in passages if p.similarity is None]
         if not need:
             return
-        vecs = self.index.vectors(need)
+        vecs = self.index.vectors(need, filters)
         for p in passages:
             if p.similarity is None and p.chunk_id in vecs:
                 p.similarity = float(np.dot(vecs[p.chunk_id], query_vector))

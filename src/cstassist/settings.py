@@ -29,7 +29,10 @@ class ChromaSettings(BaseModel):
         None,
         description="http://host:port of a `chroma run` server. Unset: embedded PersistentClient under the data directory.",
     )
-    collection: str = Field("cstassist", description="Chroma collection name.")
+    collection: str = Field(
+        "cstassist",
+        description="Prefix of the Chroma collections: one per audience, `<prefix>-public` and `<prefix>-members`.",
+    )
 
 
 class LLMSettings(BaseModel):

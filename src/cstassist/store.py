@@ -1,13 +1,20 @@
-"""Chroma, embedded (PersistentClient under the data directory) or a `chroma run` server (HttpClient)."""
+"""Chroma, embedded (PersistentClient under the data directory) or a `chroma run` server (HttpClient).
+
+Passages live in one collection per audience (``<prefix>-public``, ``<prefix>-members``). A search
+only opens the collections the caller may read, so members-only vectors are never even scored for an
+anonymous caller, and the common search needs no metadata ``where`` clause: in chromadb 1.5 any
+``where`` turns a 7 ms HNSW query at 50,000 vectors into a 220 ms one (measured, benchmarks/README.md).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
+from .documents import AUDIENCES
 from .settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -27,54 +34,97 @@ def open_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=config)
 
 
+Record = tuple[str, str, dict[str, Any]]
+
+
 class ChromaStore:
-    """The vector side of the index: one collection, cosine space, vectors supplied by our embedder."""
+    """The vector side of the index: a cosine-space collection per audience, vectors supplied by our embedder."""
 
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.client = client or open_client(settings)
-        self.collection = self.client.get_or_create_collection(
-            settings.chroma.collection,
+        self.prefix = settings.chroma.collection
+        self.collections = {audience: self._open(audience) for audience in AUDIENCES}
+        self.max_batch = int(self.client.get_max_batch_size())
+
+    def _open(self, audience: str) -> Any:
+        return self.client.get_or_create_collection(
+            f"{self.prefix}-{audience}",
             configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
             embedding_function=None,
         )
-        self.max_batch = int(self.client.get_max_batch_size())
+
+    def _readable(self, audiences: Iterable[str]) -> list[Any]:
+        return [self.collections[a] for a in AUDIENCES if a in set(audiences)]
 
     def count(self) -> int:
-        return int(self.collection.count())
+        return sum(int(c.count()) for c in self.collections.values())
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]) -> None:
-        for i in range(0, len(ids), self.max_batch):
-            j = i + self.max_batch
-            self.collection.upsert(ids=ids[i:j], embeddings=vectors[i:j], documents=texts[i:j], metadatas=metadatas[i:j])
+        """Store passages, each in its audience's collection (an unknown audience is a ``ValueError``)."""
+        groups: dict[str, list[int]] = {}
+        for i, meta in enumerate(metadatas):
+            audience = meta.get("audience")
+            if audience not in self.collections:
+                raise ValueError(f"passage {ids[i]!r} has audience {audience!r}; expected one of {AUDIENCES}")
+            groups.setdefault(audience, []).append(i)
+        for audience, rows in groups.items():
+            for start in range(0, len(rows), self.max_batch):
+                part = rows[start : start + self.max_batch]
+                self.collections[audience].upsert(
+                    ids=[ids[i] for i in part],
+                    embeddings=vectors[part],
+                    documents=[texts[i] for i in part],
+                    metadatas=[metadatas[i] for i in part],
+                )
 
     def delete_document(self, document_id: str) -> None:
-        self.collection.delete(where={"document_id": document_id})
+        """Remove a document's passages from every collection (its audience may have changed)."""
+        for collection in self.collections.values():
+            collection.delete(where={"document_id": document_id})
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], float]]:
-        """(id, text, metadata, cosine similarity) best first."""
-        res = self.collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
-        )
-        ids = res["ids"][0]
-        return [
-            (ids[i], res["documents"][0][i], res["metadatas"][0][i], 1.0 - float(res["distances"][0][i])) for i in range(len(ids))
-        ]
+    def query(
+        self, vector: np.ndarray, n: int, audiences: Iterable[str], where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """(id, text, metadata, cosine similarity) best first, from the audiences' collections only."""
+        hits = []
+        for collection in self._readable(audiences):
+            res = collection.query(query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"])
+            ids = res["ids"][0]
+            hits += [(ids[i], res["documents"][0][i], res["metadatas"][0][i], 1.0 - float(res["distances"][0][i])) for i in range(len(ids))]
+        hits.sort(key=lambda h: -h[3])
+        return hits[:n]
 
-    def get(self, ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
-        res = self.collection.get(ids=ids, include=["documents", "metadatas"])
-        return list(zip(res["ids"], res["documents"], res["metadatas"]))
+    def get(self, ids: list[str], audiences: Iterable[str] = AUDIENCES) -> list[Record]:
+        """The passages with these ids, from the audiences' collections only (unknown ids are left out)."""
+        out: list[Record] = []
+        for collection in self._readable(audiences):
+            res = collection.get(ids=ids, include=["documents", "metadatas"])
+            out += zip(res["ids"], res["documents"], res["metadatas"])
+        return out
 
-    def iter_all(
-        self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")
-    ) -> Iterator[tuple[list[str], Any, Any, Any]]:
-        """Every record, in pages (a single get of a large collection is slow and memory-hungry)."""
-        offset = 0
-        while True:
-            res = self.collection.get(limit=page, offset=offset, include=list(include))
-            if not res["ids"]:
-                return
-            yield res["ids"], res.get("documents"), res.get("metadatas"), res.get("embeddings")
-            offset += len(res["ids"])
+    def vectors(self, ids: list[str], audiences: Iterable[str] = AUDIENCES) -> dict[str, np.ndarray]:
+        out = {}
+        for collection in self._readable(audiences):
+            res = collection.get(ids=ids, include=["embeddings"])
+            out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(res["ids"], res["embeddings"])})
+        return out
+
+    def iter_all(self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")) -> Iterator[tuple[list[str], Any, Any, Any]]:
+        """Every record of every audience, in pages (a single get of a large collection is slow and memory-hungry)."""
+        for collection in self.collections.values():
+            offset = 0
+            while True:
+                res = collection.get(limit=page, offset=offset, include=list(include))
+                if not res["ids"]:
+                    break
+                yield res["ids"], res.get("documents"), res.get("metadatas"), res.get("embeddings")
+                offset += len(res["ids"])
 
     def document_ids(self) -> set[str]:
         return {m["document_id"] for _, _, metas, _ in self.iter_all(include=("metadatas",)) for m in metas}
+
+    def drop(self) -> None:
+        """Delete every collection and start empty (restore)."""
+        for audience in AUDIENCES:
+            self.client.delete_collection(f"{self.prefix}-{audience}")
+        self.collections = {audience: self._open(audience) for audience in AUDIENCES}
