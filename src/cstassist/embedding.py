@@ -322,9 +322,9 @@ class OnnxInt8Embedder:
 def create_embedder(settings: EmbeddingSettings, cache_dir: Path | None = None) -> Embedder:
     """The embedder the settings ask for.
 
-    ``cache_dir`` (normally ``settings.data_dir / "models"``) keeps the onnx-int8 export between runs;
-    without it that backend exports into a temporary folder at every start.
+    ``cache_dir`` (default ``settings.cache_dir``, which ``Settings`` sets to ``<data_dir>/models``) keeps
+    the onnx-int8 export between runs; without either, that backend exports into a temporary folder.
     """
     if settings.backend == "onnx-int8":
-        return OnnxInt8Embedder(settings, cache_dir)
+        return OnnxInt8Embedder(settings, cache_dir or settings.cache_dir)
     return SentenceTransformerEmbedder(settings)

@@ -64,6 +64,7 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+
 def _as_tuple(value: Any, name: str) -> tuple[str, ...] | None:
     if value is None:
         return None

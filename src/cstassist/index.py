@@ -92,21 +92,29 @@ class Index:
             out.append(p)
         return out
 
-    def lexical_search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
-        return self.lexical().search(query, n, filters)
+    def lexical_search(
+        self,
+        query: str,
+        n: int,
+        filters: Filters,
+        also: list[str] = (),  # type: ignore[assignment]
+    ) -> tuple[list[tuple[str, float]], dict[str, float]]:
+        """BM25's top ``n`` and the BM25 scores of the chunks in ``also`` (see ``LexicalIndex.search_with``)."""
+        return self.lexical().search_with(query, n, filters, also)
 
-    def passages(self, ids: list[str], filters: Filters) -> dict[str, Passage]:
-        """Fetch passages by id, dropping any the filters (audience first) do not allow."""
+    def passages(self, ids: list[str], filters: Filters, query_vector: np.ndarray | None = None) -> dict[str, Passage]:
+        """Fetch passages by id, dropping any the filters (audience first) do not allow; with ``query_vector``,
+        each passage's cosine similarity to it is filled in from its stored vector."""
         if not ids:
             return {}
         out = {}
-        for cid, text, meta in self.store.get(ids, filters.audiences):
+        for cid, text, meta, vector in self.store.get(ids, filters.audiences, with_vectors=query_vector is not None):
             if meta.get("audience") in filters.audiences:
-                out[cid] = Passage.from_record(cid, text, meta)
+                p = Passage.from_record(cid, text, meta)
+                if query_vector is not None and vector is not None:
+                    p.similarity = float(np.dot(vector, query_vector))
+                out[cid] = p
         return out
-
-    def vectors(self, ids: list[str], filters: Filters) -> dict[str, np.ndarray]:
-        return self.store.vectors(ids, filters.audiences)
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
         rows = self.ledger.rows().values()

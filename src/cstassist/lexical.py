@@ -87,17 +87,31 @@ class LexicalIndex:
 
     def search(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; only chunks the filters allow, only positive scores."""
+        return self.search_with(query, n, filters)[0]
+
+    def search_with(
+        self, query: str, n: int, filters: Filters, also: list[str] = ()
+    ) -> tuple[list[tuple[str, float]], dict[str, float]]:  # type: ignore[assignment]
+        """The top ``n`` as in :meth:`search`, and the BM25 score of each chunk in ``also`` (0 when filtered out or
+        unmatched), from one scoring pass: score fusion needs both sides' scores for every candidate."""
         if self.retriever is None or not self.ids:
-            return []
+            return [], {}
         tokens = tokenize([query])[0]
         if not tokens:
-            return []
+            return [], {cid: 0.0 for cid in also}
         scores = self.retriever.get_scores(tokens)
         scores = np.where(self.mask(filters), scores, 0.0)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        positions = self._positions()
+        extra = {cid: float(scores[positions[cid]]) if cid in positions else 0.0 for cid in also}
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0], extra
+
+    def _positions(self) -> dict[str, int]:
+        if "_pos" not in self.__dict__:
+            self.__dict__["_pos"] = {cid: i for i, cid in enumerate(self.ids)}
+        return self.__dict__["_pos"]
 
     def save(self, folder: Path) -> None:
         tmp = folder.with_name(folder.name + ".tmp")

@@ -33,6 +33,10 @@ def _overlapping(sa: set[str], sb: set[str], threshold: float = 0.85) -> bool:
 class HybridRetriever:
     """Finds the passages that best answer a query, among those the caller may see.
 
+    Hybrid mode takes the top candidates of each search, scores every candidate on both sides (cosine
+    from its vector, BM25 from the same scoring pass), min-max normalises each side over the
+    candidates and adds them with ``dense_weight`` (see ``evals/README.md`` for why not RRF).
+
     >>> retriever.search("how should the board appraise the CEO?", k=5, filters=Filters(("public",)))
     """
 
@@ -46,28 +50,42 @@ class HybridRetriever:
         n = max(self.settings.candidates, k * 3)
         vector = self.embedder.embed_query(query)
         dense = self.index.dense_search(vector, n, filters) if mode != "lexical" else []
-        lexical = self.index.lexical_search(query, n, filters) if mode != "dense" else []
-
-        fused: dict[str, float] = {}
-        by_id: dict[str, Passage] = {}
+        by_id = {p.chunk_id: p for p in dense}
+        lexical, bm25 = self.index.lexical_search(query, n, filters, also=list(by_id)) if mode != "dense" else ([], {})
         for rank, p in enumerate(dense):
-            by_id[p.chunk_id] = p
             p.ranks["dense"] = rank + 1
-            fused[p.chunk_id] = fused.get(p.chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         lex_rank = {cid: r + 1 for r, (cid, _) in enumerate(lexical)}
+        bm25.update(lexical)
+
+        missing = [cid for cid in lex_rank if cid not in by_id]
+        by_id.update(self.index.passages(missing, filters, query_vector=vector))
         for cid, rank in lex_rank.items():
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+            if cid in by_id:
+                by_id[cid].ranks["lexical"] = rank
 
-        missing = [cid for cid in fused if cid not in by_id]
-        by_id.update(self.index.passages(missing, filters))
-        order = sorted((cid for cid in fused if cid in by_id), key=lambda c: -fused[c])
+        if mode == "dense":
+            fused = {p.chunk_id: p.similarity or 0.0 for p in dense}
+        elif mode == "lexical":
+            fused = {cid: score for cid, score in lexical if cid in by_id}
+        elif self.settings.fusion == "rrf":
+            fused = {cid: sum(1.0 / (self.settings.rrf_k + r) for r in p.ranks.values()) for cid, p in by_id.items()}
+        else:
+            fused = self._score_fusion(by_id, bm25)
+        return self._distinct(sorted(fused, key=lambda c: -fused[c]), by_id, fused, k)
 
+    def _score_fusion(self, by_id: dict[str, Passage], bm25: dict[str, float]) -> dict[str, float]:
+        ids = list(by_id)
+        dense = _min_max(np.array([by_id[c].similarity or 0.0 for c in ids]))
+        lexical = _min_max(np.array([bm25.get(c, 0.0) for c in ids]))
+        w = self.settings.dense_weight
+        return dict(zip(ids, (w * dense + (1 - w) * lexical).tolist()))
+
+    def _distinct(self, order: list[str], by_id: dict[str, Passage], fused: dict[str, float], k: int) -> list[Passage]:
+        """The first ``k`` passages in ``order`` that are not near-duplicates of one already taken."""
         results: list[Passage] = []
         kept: list[tuple[str, set[str]]] = []  # (stripped text, shingles) of each result, computed once
         for cid in order:
             p = by_id[cid]
-            if cid in lex_rank:
-                p.ranks["lexical"] = lex_rank[cid]
             text, shingles = p.text.strip(), _shingles(p.text)
             if any(text == t or _overlapping(shingles, s) for t, s in kept):
                 continue
@@ -76,18 +94,14 @@ class HybridRetriever:
             results.append(p)
             if len(results) >= k:
                 break
-        self._fill_similarity(results, vector, filters)
         return results
 
-    def _fill_similarity(self, passages: list[Passage], query_vector: np.ndarray, filters: Filters) -> None:
-        """Cosine similarity for passages only the lexical search found (used for abstention)."""
-        need = [p.chunk_id for p in passages if p.similarity is None]
-        if not need:
-            return
-        vecs = self.index.vectors(need, filters)
-        for p in passages:
-            if p.similarity is None and p.chunk_id in vecs:
-                p.similarity = float(np.dot(vecs[p.chunk_id], query_vector))
+
+def _min_max(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    span = float(values.max() - values.min())
+    return (values - values.min()) / span if span > 0 else np.ones_like(values)
 
 
 def embedding_text(text: str, meta: dict) -> str:  # type: ignore[type-arg]

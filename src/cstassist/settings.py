@@ -22,6 +22,9 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoding batch.")
     device: str = Field("cpu", description="torch device: cpu or cuda.")
+    cache_dir: Path | None = Field(
+        None, description="Where the onnx-int8 export is kept between runs; default: <data_dir>/models."
+    )
 
 
 class ChromaSettings(BaseModel):
@@ -50,10 +53,17 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(
         30, ge=1, le=500, description="Results taken from each of the dense and lexical searches before fusion."
     )
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    fusion: Literal["score", "rrf"] = Field(
+        "score",
+        description="score: weighted sum of min-max normalised cosine and BM25 over the candidates; rrf: reciprocal rank fusion.",
+    )
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of the dense score in score fusion (BM25 gets the rest); 0.5 = equal."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
     mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="hybrid fuses both; the others are baselines.")
     abstain_below: float = Field(
-        0.35,
+        0.40,
         description="Abstain when the best passage's cosine similarity to the question is below this (chosen from the eval set, see evals/README.md).",
     )
 
@@ -95,6 +105,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _safe(self) -> Settings:
+        if self.embedding.cache_dir is None:
+            self.embedding.cache_dir = self.data_dir / "models"
         if "*" in self.cors_origins:
             raise ValueError("CSTASSIST_CORS_ORIGINS must list origins explicitly; '*' would expose member tokens to any site")
         return self

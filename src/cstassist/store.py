@@ -34,7 +34,7 @@ def open_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=config)
 
 
-Record = tuple[str, str, dict[str, Any]]
+Record = tuple[str, str, dict[str, Any], np.ndarray | None]
 
 
 class ChromaStore:
@@ -88,28 +88,34 @@ class ChromaStore:
         """(id, text, metadata, cosine similarity) best first, from the audiences' collections only."""
         hits = []
         for collection in self._readable(audiences):
-            res = collection.query(query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"])
+            res = collection.query(
+                query_embeddings=[vector], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+            )
             ids = res["ids"][0]
-            hits += [(ids[i], res["documents"][0][i], res["metadatas"][0][i], 1.0 - float(res["distances"][0][i])) for i in range(len(ids))]
+            hits += [
+                (ids[i], res["documents"][0][i], res["metadatas"][0][i], 1.0 - float(res["distances"][0][i]))
+                for i in range(len(ids))
+            ]
         hits.sort(key=lambda h: -h[3])
         return hits[:n]
 
-    def get(self, ids: list[str], audiences: Iterable[str] = AUDIENCES) -> list[Record]:
-        """The passages with these ids, from the audiences' collections only (unknown ids are left out)."""
+    def get(self, ids: list[str], audiences: Iterable[str] = AUDIENCES, with_vectors: bool = False) -> list[Record]:
+        """(id, text, metadata, vector or None) of the passages with these ids, from the audiences' collections
+        only (unknown ids are left out)."""
         out: list[Record] = []
+        include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
         for collection in self._readable(audiences):
-            res = collection.get(ids=ids, include=["documents", "metadatas"])
-            out += zip(res["ids"], res["documents"], res["metadatas"])
+            res = collection.get(ids=ids, include=include)
+            vectors = res["embeddings"] if with_vectors else [None] * len(res["ids"])
+            out += [
+                (i, t, m, None if v is None else np.asarray(v, dtype=np.float32))
+                for i, t, m, v in zip(res["ids"], res["documents"], res["metadatas"], vectors)
+            ]
         return out
 
-    def vectors(self, ids: list[str], audiences: Iterable[str] = AUDIENCES) -> dict[str, np.ndarray]:
-        out = {}
-        for collection in self._readable(audiences):
-            res = collection.get(ids=ids, include=["embeddings"])
-            out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(res["ids"], res["embeddings"])})
-        return out
-
-    def iter_all(self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")) -> Iterator[tuple[list[str], Any, Any, Any]]:
+    def iter_all(
+        self, page: int = 5000, include: tuple[str, ...] = ("documents", "metadatas")
+    ) -> Iterator[tuple[list[str], Any, Any, Any]]:
         """Every record of every audience, in pages (a single get of a large collection is slow and memory-hungry)."""
         for collection in self.collections.values():
             offset = 0

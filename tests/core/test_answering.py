@@ -19,7 +19,7 @@ from cstassist.answering import (
 from cstassist.documents import Passage
 from cstassist.settings import LLMSettings, RetrievalSettings
 
-SETTINGS = RetrievalSettings()  # abstain_below 0.35
+SETTINGS = RetrievalSettings(abstain_below=0.35)  # fixed here, independent of the shipped default
 
 
 def passage(i: int, text: str, doc: str = "doc-a", similarity: float | None = 0.6) -> Passage:

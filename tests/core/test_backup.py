@@ -16,7 +16,15 @@ QUERIES = ["five domains of a strong trust", "chief executive performance review
 
 
 def _results(assistant: Assistant) -> list[list[tuple[str, float]]]:
-    return [[(p.chunk_id, round(p.score, 6)) for p in assistant.search(q, k=5, audiences=("public", "members"))] for q in QUERIES]
+    return [[(p.chunk_id, p.score) for p in assistant.search(q, k=5, audiences=("public", "members"))] for q in QUERIES]
+
+
+def _same(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float]]]) -> bool:
+    """Same passages in the same order, scores equal to float32 precision (a rebuilt HNSW graph may sum a
+    distance in another order)."""
+    return [[c for c, _ in r] for r in a] == [[c for c, _ in r] for r in b] and all(
+        abs(x - y) < 1e-4 for ra, rb in zip(a, b) for (_, x), (_, y) in zip(ra, rb)
+    )
 
 
 @pytest.mark.slow
@@ -33,7 +41,8 @@ def test_a_restored_backup_gives_identical_search_results(make_settings, embedde
     target = make_settings()
     restored = restore(target, tmp_path / "snap")
     assert restored.chunks == info.chunks
-    assert _results(Assistant.open(target, embedder=embedder)) == expected
+    restored_results = _results(Assistant.open(target, embedder=embedder))
+    assert _same(restored_results, expected), (restored_results, expected)
     assert KeyStore(target.data_dir / "access.sqlite").verify(secret).key_id == key_info.key_id
     again = ingest(None, target, embedder=embedder)
     assert again.chunks_written == 0 and not again.added and not again.updated, "the restored ledger must match the index"

@@ -89,15 +89,16 @@ def test_an_index_of_thousands_of_items_loads_after_a_server_restart(chroma_serv
     vectors = rng.normal(size=(n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = [f"item-{i}" for i in range(n)]
-    metas = [{"document_id": f"doc-{i // 100}", "audience": "public"} for i in range(n)]
+    metas = [{"document_id": f"doc-{i // 100}", "audience": "members" if i % 10 == 0 else "public"} for i in range(n)]
     store.upsert(ids, vectors, [f"text {i}" for i in range(n)], metas)
     probe = [17, 2500, 5999]
-    before = [store.query(vectors[i], 3, {"audience": {"$in": ["public"]}})[0][0] for i in probe]
+    before = [store.query(vectors[i], 3, ("public", "members"))[0][0] for i in probe]
     assert before == [ids[i] for i in probe]
 
     chroma_server.stop(kill=kill)
     chroma_server.start()
     reopened = ChromaStore(settings)
     assert reopened.count() == n
-    after = [reopened.query(vectors[i], 3, {"audience": {"$in": ["public"]}})[0][0] for i in probe]
+    after = [reopened.query(vectors[i], 3, ("public", "members"))[0][0] for i in probe]
     assert after == before
+    assert reopened.query(vectors[2500], 3, ("public",))[0][0] != ids[2500], "a members item answered a public-only query"

@@ -1,5 +1,5 @@
 """One real evaluation run shared by the eval tests: the bundled gold set through the assistant over
-the session's ingested corpus, in the product mode (hybrid) and the weakened dense-only baseline."""
+the session's ingested corpus, in the product mode (hybrid) and both weakened baselines (dense only, lexical only)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def eval_assistant(corpus_index, embedder):
 
 @pytest.fixture(scope="session")
 def eval_report(eval_assistant, gold_items):
-    """hybrid and dense, answers included, at the settings' own abstention threshold."""
+    """hybrid, dense and lexical, answers included, at the settings' own abstention threshold."""
     from cstassist.evals import EvalOptions, evaluate
 
-    return evaluate(eval_assistant, gold_items, EvalOptions(k=5, modes=("hybrid", "dense")))
+    return evaluate(eval_assistant, gold_items, EvalOptions(k=5, modes=("hybrid", "dense", "lexical")))

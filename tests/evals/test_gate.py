@@ -26,6 +26,18 @@ def test_dense_only_pipeline_fails_the_gate(eval_report):
     assert dense["hit_at_1"] < hybrid["hit_at_1"] and dense["recall_at_k"] < hybrid["recall_at_k"]
 
 
+def test_fusion_ranks_better_than_either_search_alone(eval_report):
+    summary = eval_report["summary"]
+    for metric in ("hit_at_1", "recall_at_k", "mrr", "ndcg_at_10"):
+        hybrid = summary["hybrid"][metric]
+        assert hybrid > summary["dense"][metric] and hybrid > summary["lexical"][metric], (metric, summary)
+
+
+def test_lexical_only_pipeline_fails_the_gate(eval_report):
+    failures = check_gate(eval_report["summary"]["lexical"], load_thresholds())
+    assert any(f.startswith("recall_at_k:") for f in failures), failures
+
+
 def test_recorded_similarity_predicts_the_answerers_abstentions(eval_report, eval_assistant):
     """The sweep scores thresholds from each record's best similarity; that only works if it is what
     the answerer itself compares with ``abstain_below``."""
