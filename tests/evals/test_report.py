@@ -13,7 +13,7 @@ from cstassist.evals.compare import _changes
 def test_table_shows_the_modes_side_by_side(eval_report):
     table = format_table(eval_report)
     header = next(line for line in table.splitlines() if line.startswith("metric"))
-    assert header.split()[1:] == ["hybrid", "dense"]
+    assert header.split()[1:] == ["hybrid", "dense", "lexical"]
     for label in ("hit@1", "recall@5", "MRR@5", "nDCG@10", "citation precision", "abstention accuracy", "ask p95 ms"):
         assert any(line.startswith(label) for line in table.splitlines()), label
 
