@@ -67,8 +67,13 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
     )
     payload = _payload(reply)
     services.metrics.answered(reply.answer.abstained)
-    services.feedback.record_answer(
-        reply.answer_id, body.question, reply.answer.text, payload["citations"], reply.answer.abstained
+    await run_in_threadpool(  # a disk write: kept off the event loop
+        services.feedback.record_answer,
+        reply.answer_id,
+        body.question,
+        reply.answer.text,
+        payload["citations"],
+        reply.answer.abstained,
     )
     if body.stream or "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title
 from cstassist.embedding import Embedder, create_embedder
@@ -111,6 +112,17 @@ def _progress(total: int, desc: str):  # type: ignore[no-untyped-def]
     return tqdm(total=total, desc=desc, unit="file", disable=bool(quiet), leave=False)
 
 
+@dataclass
+class _Work:
+    """A file that needs parsing: what the first pass learnt about it."""
+
+    sf: SourceFile
+    row: Any
+    st: os.stat_result
+    fingerprint: str
+    kind: str
+
+
 def ingest(
     paths: Sequence[Path] | None,
     settings: Settings,
@@ -148,11 +160,6 @@ def _ingest(
     ledger = index.ledger
     rows = ledger.rows()
     interrupted = any(r.status == "pending" for r in rows.values())
-    model_id = f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}"
-
-    _embedder = embedder
-    parser: Parser | None = None
-    seen: dict[str, str] = {}
     changed = False
 
     def begin_change() -> None:
@@ -164,68 +171,35 @@ def _ingest(
             changed = True
 
     bar = _progress(len(files), "ingest")
+    work, seen = _plan(files, ledger, settings, report, on_failure, bar)
+    _embedder = embedder
+    parser: Parser | None = None
     try:
-        for sf in files:
-            bar.update(1)
-            doc_id = sf.document_id
-            name = str(sf.path)
-            if doc_id in seen:
-                _fail(
-                    report,
-                    on_failure,
-                    name,
-                    f"document id {doc_id!r} is already used by {seen[doc_id]}; set 'id:' in the manifest",
-                )
-                continue
-            seen[doc_id] = name
-            row = rows.get(doc_id)
-            try:  # a file can vanish or be unreadable after the folder was listed: that file fails, not the run
-                st = sf.path.stat()
-                entry_fp = sf.entry.fingerprint if sf.entry else ""
-                if (
-                    row
-                    and row.status == "done"
-                    and row.size == st.st_size
-                    and row.mtime_ns == st.st_mtime_ns
-                    and row.source == name
-                    and row.fingerprint.endswith("|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16])
-                ):
-                    report.unchanged.append(name)
-                    continue
-                fingerprint = _sha256(sf.path) + "|" + hashlib.sha256((entry_fp + model_id).encode()).hexdigest()[:16]
-            except OSError as exc:
-                _fail(report, on_failure, name, f"cannot read the file ({exc.strerror or type(exc).__name__})")
-                continue
-            if row and row.status == "done" and row.fingerprint == fingerprint and row.source == name:
-                ledger.touch(doc_id, st.st_size, st.st_mtime_ns)
-                report.unchanged.append(name)
-                continue
+        # The parser child works on the next file while this process embeds the current one.
+        if work:
+            parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
+            parser.submit(work[0].sf.path, work[0].kind)
+        for i, w in enumerate(work):
+            name, doc_id = str(w.sf.path), w.sf.document_id
             try:
-                ftype = detect(
-                    sf.path,
-                    max_bytes=int(settings.limits.max_file_mb * 2**20),
-                    zip_max_entries=settings.limits.zip_max_entries,
-                    zip_max_uncompressed=int(settings.limits.zip_max_uncompressed_mb * 2**20),
-                )
-                if parser is None:
-                    parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
-                elements = parser.parse(sf.path, ftype.kind)
+                elements = parser.receive()  # type: ignore[union-attr]
             except CSTAssistError as exc:
                 _fail(report, on_failure, name, str(exc))
                 continue
-            except OSError as exc:
-                _fail(report, on_failure, name, f"cannot read the file ({exc.strerror or type(exc).__name__})")
-                continue
-            meta = document_meta(sf.relative, sf.entry, infer_title(elements))
+            finally:
+                if i + 1 < len(work):
+                    parser.submit(work[i + 1].sf.path, work[i + 1].kind)  # type: ignore[union-attr]
+                bar.update(1)
+            meta = document_meta(w.sf.relative, w.sf.entry, infer_title(elements))
             chunks = chunk_elements(doc_id, elements)
             if _embedder is None:
                 _embedder = create_embedder(settings.embedding)
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
             begin_change()
-            ledger.mark_pending(meta, name, fingerprint, st.st_size, st.st_mtime_ns)
+            ledger.mark_pending(meta, name, w.fingerprint, w.st.st_size, w.st.st_mtime_ns)
             index.replace_document(meta, chunks, vectors)
             ledger.mark_done(doc_id, len(chunks))
-            (report.updated if row else report.added).append(name)
+            (report.updated if w.row else report.added).append(name)
             report.chunks_written += len(chunks)
             if any(e.hidden for e in elements):
                 report.hidden_text.append(name)
@@ -257,6 +231,68 @@ def _ingest(
     report.chunks_total = index.chunk_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _plan(
+    files: list[SourceFile],
+    ledger: Any,
+    settings: Settings,
+    report: IngestReport,
+    on_failure: Callable[[str, str], None] | None,
+    bar: Any,
+) -> tuple[list[_Work], dict[str, str]]:
+    """First pass, no parsing: skip unchanged files, refuse bad ones by their bytes, list the rest.
+
+    Returns the files to parse and every document id seen (id -> file), for pruning.
+    """
+    rows = ledger.rows()
+    model_id = f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}"
+    work: list[_Work] = []
+    seen: dict[str, str] = {}
+    for sf in files:
+        doc_id, name = sf.document_id, str(sf.path)
+        if doc_id in seen:
+            bar.update(1)
+            _fail(
+                report, on_failure, name, f"document id {doc_id!r} is already used by {seen[doc_id]}; set 'id:' in the manifest"
+            )
+            continue
+        seen[doc_id] = name
+        row = rows.get(doc_id)
+        try:  # a file can vanish or be unreadable after the folder was listed: that file fails, not the run
+            st = sf.path.stat()
+            settings_fp = hashlib.sha256(((sf.entry.fingerprint if sf.entry else "") + model_id).encode()).hexdigest()[:16]
+            if (
+                row
+                and row.status == "done"
+                and (row.size, row.mtime_ns, row.source) == (st.st_size, st.st_mtime_ns, name)
+                and row.fingerprint.endswith("|" + settings_fp)
+            ):
+                bar.update(1)
+                report.unchanged.append(name)
+                continue
+            fingerprint = _sha256(sf.path) + "|" + settings_fp
+            if row and row.status == "done" and row.fingerprint == fingerprint and row.source == name:
+                bar.update(1)
+                ledger.touch(doc_id, st.st_size, st.st_mtime_ns)
+                report.unchanged.append(name)
+                continue
+            ftype = detect(
+                sf.path,
+                max_bytes=int(settings.limits.max_file_mb * 2**20),
+                zip_max_entries=settings.limits.zip_max_entries,
+                zip_max_uncompressed=int(settings.limits.zip_max_uncompressed_mb * 2**20),
+            )
+        except CSTAssistError as exc:
+            bar.update(1)
+            _fail(report, on_failure, name, str(exc))
+            continue
+        except OSError as exc:
+            bar.update(1)
+            _fail(report, on_failure, name, f"cannot read the file ({exc.strerror or type(exc).__name__})")
+            continue
+        work.append(_Work(sf, row, st, fingerprint, ftype.kind))
+    return work, seen
 
 
 def _fail(report: IngestReport, on_failure: Callable[[str, str], None] | None, name: str, reason: str) -> None:

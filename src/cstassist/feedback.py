@@ -18,6 +18,9 @@ class FeedbackStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL cannot corrupt the file; a power cut may lose the last few rows, which here costs
+        # at most a turn of context or an unrated answer's record, against an fsync on every answer.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS answers (answer_id TEXT PRIMARY KEY, at REAL, question TEXT, answer TEXT, citations TEXT, abstained INTEGER)"
         )

@@ -14,6 +14,7 @@ import glob
 import logging
 import multiprocessing as mp
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -257,6 +258,7 @@ class Parser:
         self.startup_timeout_s = startup_timeout_s
         self._proc: Any = None
         self._conn: Any = None
+        self._submitted = 0.0
 
     def _start(self) -> None:
         ctx = mp.get_context("spawn")
@@ -272,11 +274,23 @@ class Parser:
         assert status == "ready"
 
     def parse(self, path: Path, kind: str) -> list[Element]:
+        """Parse one file and wait for its elements (``submit`` + ``receive``)."""
+        self.submit(path, kind)
+        return self.receive()
+
+    def submit(self, path: Path, kind: str) -> None:
+        """Hand a file to the child and return at once; ``receive`` gets its elements (one file at a time)."""
         if self._proc is None or not self._proc.is_alive():
             self._start()
         self._conn.send((str(path), kind))
+        self._submitted = time.monotonic()
+
+    def receive(self) -> list[Element]:
+        """The elements of the file last submitted; the time limit counts from ``submit``."""
+        if self._conn is None:  # the child was killed after the file was handed over
+            raise UnreadableFile("the parser stopped before this file was parsed")
         try:
-            ready = self._conn.poll(self.timeout_s)
+            ready = self._conn.poll(max(0.0, self.timeout_s - (time.monotonic() - self._submitted)))
         except (EOFError, OSError):
             ready = True
         if not ready:

@@ -45,6 +45,7 @@ class ChromaStore:
         self.prefix = settings.chroma.collection
         self.collections = {audience: self._open(audience) for audience in AUDIENCES}
         self.max_batch = int(self.client.get_max_batch_size())
+        self._migrate_single_collection()
 
     def _open(self, audience: str) -> Any:
         return self.client.get_or_create_collection(
@@ -52,6 +53,20 @@ class ChromaStore:
             configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
             embedding_function=None,
         )
+
+    def _migrate_single_collection(self) -> None:
+        """Move passages from the one collection that 0.1.0 kept (named ``<prefix>``) into the audience ones."""
+        if self.prefix not in {getattr(c, "name", c) for c in self.client.list_collections()}:
+            return
+        legacy = self.client.get_collection(self.prefix, embedding_function=None)
+        while True:
+            batch = legacy.get(limit=self.max_batch, include=["documents", "metadatas", "embeddings"])
+            if not batch["ids"]:
+                break
+            vectors = np.asarray(batch["embeddings"], dtype=np.float32)
+            self.upsert(batch["ids"], vectors, batch["documents"], batch["metadatas"])
+            legacy.delete(ids=batch["ids"])
+        self.client.delete_collection(self.prefix)
 
     def _readable(self, audiences: Iterable[str]) -> list[Any]:
         return [self.collections[a] for a in AUDIENCES if a in set(audiences)]
