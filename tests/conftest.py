@@ -31,13 +31,18 @@ CORPUS = ROOT / "corpus"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+# One ONNX export for the whole run, shared by in-process settings and every service or CLI the tests
+# start (they inherit the environment); without it each fresh data directory would export again.
+os.environ.setdefault("CSTASSIST_EMBEDDING__CACHE_DIR", str(ARTIFACTS / "models"))
+
+
 @pytest.fixture(scope="session")
 def embedder():
-    """The real bundled all-MiniLM-L6-v2, loaded once."""
+    """The real bundled all-MiniLM-L6-v2 through the product's default backend, loaded once."""
     from cstassist.embedding import create_embedder
-    from cstassist.settings import EmbeddingSettings
+    from cstassist.settings import Settings
 
-    return create_embedder(EmbeddingSettings())
+    return create_embedder(Settings().embedding)
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 Two backends, picked by ``EmbeddingSettings.backend`` in :func:`create_embedder`:
 
-- ``torch``: sentence-transformers in PyTorch fp32 (the default).
-- ``onnx-int8``: the same model exported to ONNX once, locally, quantised to int8 and run by ONNX
-  Runtime; about twice as fast on a CPU, vectors within cosine 0.98 of fp32 (see benchmarks/README.md).
+- ``onnx-int8`` (the default): the model exported to ONNX once, locally, quantised to int8 and run by
+  ONNX Runtime; 2-3x faster on a CPU, vectors within cosine 0.98 of fp32, the same eval scores
+  (recall@5 0.951 both; see evals/README.md and benchmarks/README.md).
+- ``torch``: sentence-transformers in PyTorch fp32, the reference.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class SentenceTransformerEmbedder:
 
         path = settings.model_path or bundled_model_path()
         device = settings.device
-        if device == "cuda":
+        if device in ("cuda", "auto"):
             import torch
 
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -258,7 +259,7 @@ class OnnxInt8Embedder:
     >>> e.embed(["How should the board appraise the CEO?"]).shape
     (1, 384)
 
-    On ``device="cuda"`` with a CUDA-enabled onnxruntime it runs the fp32 export on the GPU instead
+    On ``device="cuda"`` or ``"auto"`` with a CUDA-enabled onnxruntime it runs the fp32 export on the GPU instead
     (int8 dynamic quantisation speeds up CPUs and tends to slow GPUs down).
     """
 
@@ -275,7 +276,7 @@ class OnnxInt8Embedder:
             cache_dir = Path(self._scratch.name)
         folder = cached_onnx_export(model_dir, cache_dir)
 
-        use_cuda = settings.device == "cuda" and "CUDAExecutionProvider" in ort.get_available_providers()
+        use_cuda = settings.device in ("cuda", "auto") and "CUDAExecutionProvider" in ort.get_available_providers()
         if settings.device == "cuda" and not use_cuda:
             log.info("device=cuda asked, but this onnxruntime has no CUDA provider: running int8 on the CPU")
         options = ort.SessionOptions()

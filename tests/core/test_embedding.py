@@ -15,6 +15,7 @@ from cstassist.settings import EmbeddingSettings
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 ONNX = EmbeddingSettings(backend="onnx-int8")
+TORCH = EmbeddingSettings(backend="torch")
 
 
 def corpus_sentences() -> list[str]:
@@ -24,6 +25,12 @@ def corpus_sentences() -> list[str]:
         if f.suffix in {".md", ".txt"}:
             out += [s.strip() for s in re.split(r"(?<=[.!?])\s+", f.read_text(encoding="utf-8")) if len(s.strip()) >= 40]
     return out
+
+
+@pytest.fixture(scope="module")
+def fp32():
+    """The reference: sentence-transformers in PyTorch fp32."""
+    return create_embedder(TORCH)
 
 
 @pytest.fixture(scope="module")
@@ -40,22 +47,22 @@ def onnx_embedder(model_cache) -> OnnxInt8Embedder:
 
 
 @pytest.mark.slow
-def test_onnx_int8_vectors_are_close_to_fp32_on_real_sentences(onnx_embedder, embedder):
+def test_onnx_int8_vectors_are_close_to_fp32_on_real_sentences(onnx_embedder, fp32):
     sentences = corpus_sentences()
     assert len(sentences) > 200
-    fp32, int8 = embedder.embed(sentences), onnx_embedder.embed(sentences)
-    assert int8.shape == fp32.shape == (len(sentences), 384) and int8.dtype == np.float32
-    cosine = (fp32 * int8).sum(axis=1)
+    reference, int8 = fp32.embed(sentences), onnx_embedder.embed(sentences)
+    assert int8.shape == reference.shape == (len(sentences), 384) and int8.dtype == np.float32
+    cosine = (reference * int8).sum(axis=1)
     assert cosine.min() >= 0.98, [(float(c), s) for c, s in zip(cosine, sentences) if c < 0.98][:3]
     assert cosine.mean() >= 0.99  # measured: min 0.990, mean 0.996 on 286 corpus sentences
 
 
 @pytest.mark.slow
-def test_onnx_query_vector_is_close_to_fp32_and_unit_length(onnx_embedder, embedder):
+def test_onnx_query_vector_is_close_to_fp32_and_unit_length(onnx_embedder, fp32):
     q = "How should the board appraise the chief executive?"
     v = onnx_embedder.embed_query(q)
     assert v.shape == (384,) and abs(float(np.linalg.norm(v)) - 1.0) < 1e-4
-    assert float(v @ embedder.embed_query(q)) >= 0.98
+    assert float(v @ fp32.embed_query(q)) >= 0.98
 
 
 @pytest.mark.slow
@@ -108,7 +115,7 @@ def test_stale_export_is_redone(onnx_embedder, model_cache, tmp_path, monkeypatc
 
 
 @pytest.mark.slow
-def test_both_quantisation_targets_stay_close_to_fp32(embedder, tmp_path, monkeypatch):
+def test_both_quantisation_targets_stay_close_to_fp32(fp32, tmp_path, monkeypatch):
     """The module fixture covers the target this CPU picks; this covers the other one (AVX2-only CPUs
     use unsigned weights, VNNI CPUs signed)."""
     other = "avx2" if embedding.quantisation_target() == "avx512_vnni" else "avx512_vnni"
@@ -116,14 +123,14 @@ def test_both_quantisation_targets_stay_close_to_fp32(embedder, tmp_path, monkey
     e = create_embedder(ONNX, cache_dir=tmp_path)
     assert json.loads((tmp_path / "minilm-onnx-int8" / "export.json").read_text())["fingerprint"]["quantisation"] == other
     sentences = corpus_sentences()
-    cosine = (embedder.embed(sentences) * e.embed(sentences)).sum(axis=1)
+    cosine = (fp32.embed(sentences) * e.embed(sentences)).sum(axis=1)
     assert cosine.min() >= 0.98 and cosine.mean() >= 0.99
 
 
-def test_torch_embedder_gives_unit_vectors_in_input_order(embedder):
+def test_torch_embedder_gives_unit_vectors_in_input_order(fp32):
     texts = ["The board appraises the chief executive.", "Trusts publish annual reports.", ""]
-    vecs = embedder.embed(texts)
+    vecs = fp32.embed(texts)
     assert vecs.shape == (3, 384) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs[:2], axis=1), 1.0, atol=1e-4)
-    assert float(vecs[0] @ embedder.embed_query(texts[0])) > 0.9999
-    assert embedder.embed([]).shape == (0, 384)
+    assert float(vecs[0] @ fp32.embed_query(texts[0])) > 0.9999
+    assert fp32.embed([]).shape == (0, 384)
