@@ -234,7 +234,8 @@ def cached_onnx_export(model_dir: Path, cache_dir: Path) -> Path:
         if current():  # another process finished the export while we waited
             return target
         started = time.perf_counter()
-        log.info("exporting %s to ONNX int8 under %s (once)", model_dir, target)
+        # a warning so that a first `cstassist ingest`/`serve` says why it pauses (the CLI shows warnings only)
+        log.warning("first use: exporting the embedding model to ONNX int8 under %s (once, about 15 s)", target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
         try:
             export_onnx_int8(model_dir, tmp, quantisation)
