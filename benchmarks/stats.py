@@ -8,20 +8,9 @@ import statistics
 import sys
 from typing import Any
 
+from cstassist.parsing import OFFLINE_ENV  # the one list of offline and no-telemetry variables
+
 RESULT_PREFIX = "BENCH-RESULT "
-
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "UNSTRUCTURED_DISABLE_NOTICE": "1",
-    "SCARF_NO_ANALYTICS": "true",
-    "DO_NOT_TRACK": "true",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "TRANSFORMERS_VERBOSITY": "error",
-    "TOKENIZERS_PARALLELISM": "false",
-}
-
 
 def offline() -> None:
     """Never reach a model hub or send telemetry from a benchmark process."""

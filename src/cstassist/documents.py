@@ -117,6 +117,18 @@ class Passage:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def citation_facts(self) -> dict[str, Any]:
+        """What a citation shows: where the passage comes from (document, section, page, date, link)."""
+        return {
+            "chunk_id": self.chunk_id,
+            "document_id": self.document_id,
+            "title": self.title,
+            "section": self.section,
+            "page": self.page,
+            "published": self.published,
+            "url": self.url,
+        }
+
 
 @dataclass
 class Citation:
@@ -124,18 +136,7 @@ class Citation:
     passage: Passage
 
     def as_dict(self) -> dict[str, Any]:
-        p = self.passage
-        return {
-            "n": self.n,
-            "chunk_id": p.chunk_id,
-            "document_id": p.document_id,
-            "title": p.title,
-            "section": p.section,
-            "page": p.page,
-            "published": p.published,
-            "url": p.url,
-            "text": p.text,
-        }
+        return {"n": self.n, **self.passage.citation_facts(), "text": self.passage.text}
 
 
 @dataclass

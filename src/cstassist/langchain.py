@@ -34,17 +34,7 @@ class CSTRetriever(BaseRetriever):
             Document(
                 page_content=p.text,
                 id=p.chunk_id,
-                metadata={
-                    "chunk_id": p.chunk_id,
-                    "document_id": p.document_id,
-                    "title": p.title,
-                    "section": p.section,
-                    "page": p.page,
-                    "published": p.published,
-                    "url": p.url,
-                    "source": p.source,
-                    "score": p.score,
-                },
+                metadata={**p.citation_facts(), "source": p.source, "score": p.score},
             )
             for p in passages
         ]
