@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from cstassist import __version__
 from cstassist.assistant import Assistant
 from cstassist.locking import DataDirLock
 from cstassist.parsing import OFFLINE_ENV
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     _configure_logging()
     app = FastAPI(
         title="cstassist",
-        version="0.1.0",
+        version=__version__,
         description="Cited answers from the Confederation of School Trusts' governance papers.",
         lifespan=lifespan,
     )

@@ -1,5 +1,5 @@
-"""Hybrid search: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank, filtered inside
-both searches, with near-duplicate passages collapsed."""
+"""Hybrid search: dense (Chroma) and lexical (BM25) candidates, filtered inside both searches, fused by
+their normalised scores (or by reciprocal rank), with near-duplicate passages collapsed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from .documents import Passage
 from .embedding import Embedder
 from .filters import Filters
 from .index import Index
-from .lexical import index_text
 from .settings import RetrievalSettings
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -102,8 +101,3 @@ def _min_max(values: np.ndarray) -> np.ndarray:
         return values
     span = float(values.max() - values.min())
     return (values - values.min()) / span if span > 0 else np.ones_like(values)
-
-
-def embedding_text(text: str, meta: dict) -> str:  # type: ignore[type-arg]
-    """What gets embedded for a chunk: the passage with its title and section (shared with BM25)."""
-    return index_text(text, meta)
