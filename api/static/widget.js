@@ -412,7 +412,7 @@
     var footnote = el("p", {
       className: "footnote",
       id: hintId,
-      text: "Enter to send, Shift+Enter for a new line. AI-generated from CST guidance: check the sources before acting.",
+      text: "Enter to send, Shift+Enter for a new line. Answers are drawn from CST guidance by software: check the sources before acting.",
     });
 
     panel = el(
