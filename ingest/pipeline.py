@@ -201,6 +201,7 @@ def _ingest(
             ledger.mark_done(doc_id, len(chunks))
             (report.updated if w.row else report.added).append(name)
             report.chunks_written += len(chunks)
+            bar.set_postfix(chunks=report.chunks_written, refresh=False)
             if any(e.hidden for e in elements):
                 report.hidden_text.append(name)
                 log.warning("%s: contains hidden text (white, tiny or hidden elements); review it", name)
