@@ -12,6 +12,7 @@ from cstassist.parsing import OFFLINE_ENV  # the one list of offline and no-tele
 
 RESULT_PREFIX = "BENCH-RESULT "
 
+
 def offline() -> None:
     """Never reach a model hub or send telemetry from a benchmark process."""
     for k, v in OFFLINE_ENV.items():

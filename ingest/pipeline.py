@@ -157,6 +157,7 @@ def _ingest(
     paths = list(paths) if paths else [settings.corpus_dir]
     files, roots = collect(paths)
     index = index or Index(settings)
+    index.store.migrate_legacy()  # under the exclusive lock that ingest() holds
     ledger = index.ledger
     rows = ledger.rows()
     interrupted = any(r.status == "pending" for r in rows.values())
@@ -172,6 +173,7 @@ def _ingest(
 
     bar = _progress(len(files), "ingest")
     work, seen = _plan(files, ledger, settings, report, on_failure, bar)
+    failed = {name for name, _ in report.failed}
     _embedder = embedder
     parser: Parser | None = None
     try:
@@ -182,14 +184,17 @@ def _ingest(
         for i, w in enumerate(work):
             name, doc_id = str(w.sf.path), w.sf.document_id
             try:
-                elements = parser.receive()  # type: ignore[union-attr]
+                elements: list | None = parser.receive()  # type: ignore[union-attr]
+                reason = ""
             except CSTAssistError as exc:
-                _fail(report, on_failure, name, str(exc))
+                elements, reason = None, str(exc)
+            if i + 1 < len(work):
+                parser.submit(work[i + 1].sf.path, work[i + 1].kind)  # type: ignore[union-attr]
+            bar.update(1)
+            if elements is None:
+                _fail(report, on_failure, name, reason)
+                failed.add(name)
                 continue
-            finally:
-                if i + 1 < len(work):
-                    parser.submit(work[i + 1].sf.path, work[i + 1].kind)  # type: ignore[union-attr]
-                bar.update(1)
             meta = document_meta(w.sf.relative, w.sf.entry, infer_title(elements))
             chunks = chunk_elements(doc_id, elements)
             if _embedder is None:
@@ -210,6 +215,18 @@ def _ingest(
         bar.close()
         if parser is not None:
             parser.close()
+
+    # A file that failed keeps its last good passages, except where the manifest now gives it another
+    # audience: passages a manifest has made members-only must not stay readable as public ones.
+    for sf in files:
+        row = ledger.rows().get(sf.document_id) if str(sf.path) in failed else None
+        audience = (sf.entry.fields if sf.entry else {}).get("audience", "public")
+        if row is not None and row.source == str(sf.path) and row.meta.audience != audience:
+            begin_change()
+            index.remove_document(sf.document_id)
+            ledger.remove(sf.document_id)
+            report.removed.append(row.source)
+            log.warning("%s: withdrawn: its audience changed to %s but the file could not be re-read", row.source, audience)
 
     rows = ledger.rows()
     for doc_id, row in rows.items():

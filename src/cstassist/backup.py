@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .documents import AUDIENCES
 from .errors import BadRequest
 from .index import Index
 from .locking import DataDirLock
@@ -92,6 +93,19 @@ def restore(settings: Settings, src: Path, force: bool = False) -> BackupInfo:
         raise BadRequest(f"{src} is not a cstassist backup (no readable backup.json)") from None
     if head.get("format") != FORMAT:
         raise BadRequest(f"{src}: backup format {head.get('format')} is not supported (expected {FORMAT})")
+    # read and check everything before the data directory is touched: a bad backup must not leave it empty
+    try:
+        vectors = np.load(src / "vectors.npy")
+        records = [json.loads(line) for line in (src / "chunks.jsonl").open(encoding="utf-8")]
+    except (OSError, ValueError) as exc:
+        raise BadRequest(f"{src}: backup is unreadable ({type(exc).__name__})") from None
+    if len(records) != len(vectors) or len(records) != head.get("chunks"):
+        raise BadRequest(
+            f"{src}: backup is incomplete ({len(records)} records, {len(vectors)} vectors, {head.get('chunks')} expected)"
+        )
+    bad = next((r.get("id") for r in records if (r.get("metadata") or {}).get("audience") not in AUDIENCES), None)
+    if bad is not None:
+        raise BadRequest(f"{src}: passage {bad!r} has no valid audience; the backup is damaged")
     with DataDirLock(settings.data_dir, exclusive=True, what="restore"):
         index = Index(settings)
         if index.chunk_count() and not force:
@@ -106,12 +120,6 @@ def restore(settings: Settings, src: Path, force: bool = False) -> BackupInfo:
                 with sqlite3.connect(src / name) as s, sqlite3.connect(settings.data_dir / name) as d:
                     s.backup(d)
         index = Index(settings)
-        vectors = np.load(src / "vectors.npy")
-        records = [json.loads(line) for line in (src / "chunks.jsonl").open(encoding="utf-8")]
-        if len(records) != len(vectors) or len(records) != head["chunks"]:
-            raise BadRequest(
-                f"{src}: backup is incomplete ({len(records)} records, {len(vectors)} vectors, {head['chunks']} expected)"
-            )
         index.store.upsert([r["id"] for r in records], vectors, [r["text"] for r in records], [r["metadata"] for r in records])
         index.ledger.bump_generation()
         index.rebuild_lexical()

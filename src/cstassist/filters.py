@@ -22,6 +22,11 @@ class Filters:
     published_from: str | None = None
     published_to: str | None = None
 
+    def __post_init__(self) -> None:
+        given = self.audiences
+        # hashable whatever sequence was given; a bare string is one audience, not its letters
+        object.__setattr__(self, "audiences", (given,) if isinstance(given, str) else tuple(given))
+
     @classmethod
     def from_request(cls, raw: dict[str, Any] | None, audiences: tuple[str, ...]) -> Filters:
         """Build filters from a caller's JSON ``filters`` object; unknown keys are a ``BadRequest``."""

@@ -286,7 +286,11 @@ class Parser:
         self._submitted = time.monotonic()
 
     def receive(self) -> list[Element]:
-        """The elements of the file last submitted; the time limit counts from ``submit``."""
+        """The elements of the file last submitted.
+
+        The time limit is wall-clock time from ``submit``; the child shares the CPU with whatever the caller
+        does meanwhile (ingest embeds the previous file), so the default limit (120 s) leaves wide headroom.
+        """
         if self._conn is None:  # the child was killed after the file was handed over
             raise UnreadableFile("the parser stopped before this file was parsed")
         try:

