@@ -65,18 +65,7 @@ class PassageOut(BaseModel):
 
     @classmethod
     def of(cls, p: Passage) -> PassageOut:
-        return cls(
-            chunk_id=p.chunk_id,
-            document_id=p.document_id,
-            title=p.title,
-            section=p.section,
-            page=p.page,
-            published=p.published,
-            url=p.url,
-            source=p.source,
-            text=p.text,
-            score=p.score,
-        )
+        return cls(**p.citation_facts(), source=p.source, text=p.text, score=p.score)
 
 
 class SearchOut(BaseModel):
