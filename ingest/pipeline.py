@@ -29,6 +29,7 @@ from cstassist.locking import DataDirLock
 from cstassist.manifest import MANIFEST_NAME, ManifestEntry, default_document_id, document_meta, load_manifest
 from cstassist.parsing import Parser
 from cstassist.settings import Settings
+from cstassist.windows import WINDOW_SENTENCES, embed_windows
 
 log = logging.getLogger("cstassist.ingest")
 
@@ -200,9 +201,10 @@ def _ingest(
             if _embedder is None:
                 _embedder = create_embedder(settings.embedding)
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
+            windows = embed_windows(_embedder, [c.text for c in chunks])
             begin_change()
             ledger.mark_pending(meta, name, w.fingerprint, w.st.st_size, w.st.st_mtime_ns)
-            index.replace_document(meta, chunks, vectors)
+            index.replace_document(meta, chunks, vectors, windows)
             ledger.mark_done(doc_id, len(chunks))
             (report.updated if w.row else report.added).append(name)
             report.chunks_written += len(chunks)
@@ -264,7 +266,10 @@ def _plan(
     Returns the files to parse and every document id seen (id -> file), for pruning.
     """
     rows = ledger.rows()
-    model_id = f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}"
+    # what a document's stored vectors depend on: a change to any of these re-embeds it on the next ingest
+    model_id = (
+        f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}:w{WINDOW_SENTENCES}"
+    )
     work: list[_Work] = []
     seen: dict[str, str] = {}
     for sf in files:

@@ -95,6 +95,7 @@ class Passage:
     audience: str = "public"
     score: float = 0.0
     similarity: float | None = None  # cosine similarity to the query, when the dense search saw it
+    window_similarity: float | None = None  # the best sentence window's cosine (cstassist.windows), when stored
     ranks: dict[str, int] = field(default_factory=dict)
 
     @classmethod

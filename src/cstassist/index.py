@@ -15,6 +15,7 @@ from .lexical import LexicalIndex
 from .settings import Settings
 from .state import Ledger
 from .store import ChromaStore
+from .windows import WINDOWS_KEY, best_window_similarity
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,18 @@ class Index:
         self._lock = threading.Lock()
 
     # --- writing (ingest) -------------------------------------------------------------------------
-    def replace_document(self, meta: DocumentMeta, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Make the document's chunks in Chroma exactly ``chunks`` (old ones removed first)."""
+    def replace_document(
+        self, meta: DocumentMeta, chunks: list[Chunk], vectors: np.ndarray, windows: list[str] | None = None
+    ) -> None:
+        """Make the document's chunks in Chroma exactly ``chunks`` (old ones removed first); ``windows`` holds each
+        chunk's encoded sentence-window vectors (``cstassist.windows``), stored in its metadata."""
         self.store.delete_document(meta.document_id)
         if chunks:
-            self.store.upsert([c.chunk_id for c in chunks], vectors, [c.text for c in chunks], [c.metadata(meta) for c in chunks])
+            metas = [c.metadata(meta) for c in chunks]
+            for m, blob in zip(metas, windows or []):
+                if blob:
+                    m[WINDOWS_KEY] = blob
+            self.store.upsert([c.chunk_id for c in chunks], vectors, [c.text for c in chunks], metas)
 
     def remove_document(self, document_id: str) -> None:
         self.store.delete_document(document_id)
@@ -89,6 +97,7 @@ class Index:
                 continue
             p = Passage.from_record(cid, text, meta)
             p.similarity = sim
+            p.window_similarity = best_window_similarity(meta, vector)
             out.append(p)
         return out
 
@@ -104,7 +113,7 @@ class Index:
 
     def passages(self, ids: list[str], filters: Filters, query_vector: np.ndarray | None = None) -> dict[str, Passage]:
         """Fetch passages by id, dropping any the filters (audience first) do not allow; with ``query_vector``,
-        each passage's cosine similarity to it is filled in from its stored vector."""
+        each passage's cosine similarity to it (and its best window's) is filled in from its stored vectors."""
         if not ids:
             return {}
         out = {}
@@ -113,6 +122,7 @@ class Index:
                 p = Passage.from_record(cid, text, meta)
                 if query_vector is not None and vector is not None:
                     p.similarity = float(np.dot(vector, query_vector))
+                    p.window_similarity = best_window_similarity(meta, query_vector)
                 out[cid] = p
         return out
 

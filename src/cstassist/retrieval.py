@@ -32,9 +32,11 @@ def _overlapping(sa: set[str], sb: set[str], threshold: float = 0.85) -> bool:
 class HybridRetriever:
     """Finds the passages that best answer a query, among those the caller may see.
 
-    Hybrid mode takes the top candidates of each search, scores every candidate on both sides (cosine
-    from its vector, BM25 from the same scoring pass), min-max normalises each side over the
-    candidates and adds them with ``dense_weight`` (see ``evals/README.md`` for why not RRF).
+    Hybrid mode takes the top candidates of each search and scores every candidate three ways: cosine
+    from its vector, cosine of its best sentence window (``cstassist.windows``), and BM25 from the same
+    scoring pass. Each is min-max normalised over the candidates and they are added with
+    ``window_weight`` and ``dense_weight`` (equal thirds by default; see ``evals/README.md`` for why
+    not RRF).
 
     >>> retriever.search("how should the board appraise the CEO?", k=5, filters=Filters(("public",)))
     """
@@ -74,10 +76,14 @@ class HybridRetriever:
 
     def _score_fusion(self, by_id: dict[str, Passage], bm25: dict[str, float]) -> dict[str, float]:
         ids = list(by_id)
-        dense = _min_max(np.array([by_id[c].similarity or 0.0 for c in ids]))
+        cosine = [by_id[c].similarity or 0.0 for c in ids]
+        # a passage stored without windows (ingested before they existed) stands in with its own cosine
+        window = [p.window_similarity if (p := by_id[c]).window_similarity is not None else cos for c, cos in zip(ids, cosine)]
+        dense, windows = _min_max(np.array(cosine)), _min_max(np.array(window))
         lexical = _min_max(np.array([bm25.get(c, 0.0) for c in ids]))
-        w = self.settings.dense_weight
-        return dict(zip(ids, (w * dense + (1 - w) * lexical).tolist()))
+        w, ww = self.settings.dense_weight, self.settings.window_weight
+        fused = (1 - ww) * (w * dense + (1 - w) * lexical) + ww * windows
+        return dict(zip(ids, fused.tolist()))
 
     def _distinct(self, order: list[str], by_id: dict[str, Passage], fused: dict[str, float], k: int) -> list[Passage]:
         """The first ``k`` passages in ``order`` that are not near-duplicates of one already taken."""

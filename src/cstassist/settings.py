@@ -66,10 +66,18 @@ class RetrievalSettings(BaseModel):
     )
     fusion: Literal["score", "rrf"] = Field(
         "score",
-        description="score: weighted sum of min-max normalised cosine and BM25 over the candidates; rrf: reciprocal rank fusion.",
+        description="score: weighted sum of min-max normalised cosine, best-window cosine and BM25 over the candidates; "
+        "rrf: reciprocal rank fusion.",
     )
     dense_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="Weight of the dense score in score fusion (BM25 gets the rest); 0.5 = equal."
+    )
+    window_weight: float = Field(
+        1 / 3,
+        ge=0.0,
+        le=1.0,
+        description="Share of the fused score given to each candidate's best sentence window (cstassist.windows); "
+        "the rest is split between cosine and BM25 by dense_weight. 1/3 with dense_weight 0.5 = three equal parts.",
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
     mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="hybrid fuses both; the others are baselines.")

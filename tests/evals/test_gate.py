@@ -54,3 +54,18 @@ def test_follow_ups_are_searched_with_the_conversations_context(eval_report, gol
     assert len(resolved) >= len(follow_ups) // 2  # "what about for chairs?" is searched with its parent question
     for item in resolved:
         assert records[item.id]["query"].startswith(records[item.follow_up_of]["query"])
+
+
+def test_sentence_windows_rank_better_than_passage_vectors_alone(eval_assistant, gold_items, eval_report):
+    """The best-window signal (cstassist.windows) earns its place: without it, hybrid ranks worse."""
+    from cstassist.evals import EvalOptions, evaluate
+
+    retrieval = eval_assistant.retriever.settings
+    saved, retrieval.window_weight = retrieval.window_weight, 0.0
+    try:
+        without = evaluate(eval_assistant, gold_items, EvalOptions(k=5, modes=("hybrid",), answers=False))
+    finally:
+        retrieval.window_weight = saved
+    with_windows, without = eval_report["summary"]["hybrid"], without["summary"]["hybrid"]
+    for metric in ("hit_at_1", "mrr", "ndcg_at_10"):
+        assert with_windows[metric] > without[metric], (metric, with_windows[metric], without[metric])

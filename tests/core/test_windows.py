@@ -1,0 +1,104 @@
+"""Sentence windows: every passage's two-sentence spans are embedded at ingest, stored with the passage,
+and read back at search time as the passage's best-window similarity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cstassist.filters import Filters
+from cstassist.index import Index
+from cstassist.retrieval import HybridRetriever
+from cstassist.store import ChromaStore
+from cstassist.text import sentences
+from cstassist.windows import (
+    MAX_WINDOWS,
+    WINDOWS_KEY,
+    best_window_similarity,
+    decode,
+    encode,
+    sentence_windows,
+)
+
+EVERYONE = Filters(("public", "members"))
+
+
+def test_a_passage_is_cut_into_overlapping_pairs_of_consecutive_sentences():
+    text = "Boards set strategy. Executives deliver it. Trustees hold them to account. Members appoint trustees."
+    assert sentence_windows(text) == [
+        "Boards set strategy. Executives deliver it.",
+        "Executives deliver it. Trustees hold them to account.",
+        "Trustees hold them to account. Members appoint trustees.",
+    ]
+
+
+def test_a_short_passage_is_its_own_single_window_and_an_empty_one_has_none():
+    assert sentence_windows("One sentence only.") == ["One sentence only."]
+    assert sentence_windows("First point. Second point.") == ["First point. Second point."]
+    assert sentence_windows("   \n ") == []
+
+
+def test_a_passage_with_many_sentences_gets_at_most_max_windows_still_spread_over_all_of_it():
+    text = " ".join(f"Sentence number {i} is here." for i in range(60))
+    windows = sentence_windows(text)
+    assert len(windows) <= MAX_WINDOWS
+    assert windows[0].startswith("Sentence number 0 ") and "number 5" in windows[-1]  # reaches the end part
+    assert all(len(sentences(w)) == 2 for w in windows)
+
+
+def test_window_vectors_survive_the_metadata_round_trip_at_half_precision():
+    v = np.random.default_rng(1).normal(size=(3, 384)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    blob = encode(v)
+    assert isinstance(blob, str) and blob.isascii()
+    np.testing.assert_allclose(decode(blob, 384), v, atol=1e-3)
+    q = v[1]
+    assert abs(best_window_similarity({WINDOWS_KEY: blob}, q) - 1.0) < 1e-3
+
+
+def test_a_passage_without_stored_windows_has_no_window_similarity():
+    q = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    assert best_window_similarity({}, q) is None
+    assert best_window_similarity({WINDOWS_KEY: ""}, q) is None
+    assert best_window_similarity({WINDOWS_KEY: "not base64 of vectors!"}, q) is None
+
+
+def test_ingest_stores_each_passages_windows_as_the_embedder_sees_them(corpus_index, embedder):
+    store = ChromaStore(corpus_index)
+    ids, texts, metas = [], [], []
+    for i, t, m, _ in store.iter_all():
+        ids += i
+        texts += t
+        metas += m
+    assert ids and all(WINDOWS_KEY in m for m in metas)
+    for text, meta in list(zip(texts, metas))[:8]:
+        windows = sentence_windows(text)
+        stored = decode(meta[WINDOWS_KEY], embedder.dimension)
+        assert stored.shape == (len(windows), embedder.dimension)
+        # int8 ONNX quantises activations per batch, so a vector moves a little with its batch-mates
+        agreement = np.sum(stored * embedder.embed(windows), axis=1)
+        assert agreement.min() > 0.98, agreement
+
+
+def test_search_reports_the_best_windows_similarity_for_every_passage_it_returns(corpus_index, embedder):
+    retriever = HybridRetriever(Index(corpus_index), embedder, corpus_index.retrieval)
+    query = "How should the board review the chief executive's performance?"
+    passages = retriever.search(query, 8, EVERYONE)
+    q = embedder.embed_query(query)
+    for p in passages:
+        expected = float((embedder.embed(sentence_windows(p.text)) @ q).max())
+        assert p.window_similarity is not None and abs(p.window_similarity - expected) < 0.02  # batch-dependent int8
+
+
+def test_passages_stored_without_windows_are_still_found_and_ranked(make_settings, embedder):
+    """A store written before windows existed keeps working until the next ingest re-embeds it."""
+    settings = make_settings()
+    index = Index(settings)
+    texts = [
+        "The board appraises the chief executive every year against agreed objectives.",
+        "Trusts publish their annual accounts on their websites.",
+    ]
+    metas = [{"document_id": f"d{i}", "audience": "public", "title": "t", "section": ""} for i in range(2)]
+    index.store.upsert(["a", "b"], embedder.embed(texts), texts, metas)
+    index.ledger.bump_generation()
+    found = HybridRetriever(index, embedder, settings.retrieval).search("How is the CEO appraised?", 2, EVERYONE)
+    assert [p.chunk_id for p in found][0] == "a" and all(p.window_similarity is None for p in found)
