@@ -15,9 +15,11 @@ from .documents import Answer, Citation, Passage
 from .injection import is_instruction
 from .settings import LLMSettings, RetrievalSettings
 from .text import coverage, sentences, terms
+from .windows import per_sentence
 
 MAX_ANSWER_SENTENCES = 4
 MAX_ANSWER_CHARS = 900
+SENTENCE_WINDOW_WEIGHT = 1.0  # sentence order: term overlap + rank bonus + this x its best window's cosine
 SUPPORT_THRESHOLD = 0.6  # share of a claim's content words that its cited passages must contain
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -47,7 +49,8 @@ class _Candidate:
     passage_rank: int
     position: int
     text: str
-    score: float
+    score: float  # term overlap with the question, plus a bonus for the passage's rank: gates what is included
+    order: float = 0.0  # ``score`` plus the closeness of the sentence's best window: decides what comes first
 
 
 class ExtractiveAnswerer:
@@ -67,14 +70,17 @@ class ExtractiveAnswerer:
         per_passage = []
         for rank, p in enumerate(pool):
             cands = []
-            sents = [s for s in sentences(p.text) if not is_instruction(s)]
-            for pos, s in enumerate(sents):
+            all_sents = sentences(p.text)
+            closeness = per_sentence(p.text, p.window_scores)  # how near its best window is to the question
+            kept = [(s, c) for s, c in zip(all_sents, closeness) if not is_instruction(s)]
+            for pos, (s, close) in enumerate(kept):
                 overlap = len(q_terms & terms(s)) / max(1, len(q_terms))
-                cands.append(_Candidate(rank, pos, s, overlap + 0.25 / (rank + 1)))
+                score = overlap + 0.25 / (rank + 1)
+                cands.append(_Candidate(rank, pos, s, score, score + SENTENCE_WINDOW_WEIGHT * (close or 0.0)))
             per_passage.append((p, cands))
         # the best sentence of the best passage, then the best sentence of each other document
         # that is nearly as relevant, then further good sentences, up to the length budget
-        ranked = sorted((c for _, cs in per_passage for c in cs), key=lambda c: -c.score)
+        ranked = sorted((c for _, cs in per_passage for c in cs), key=lambda c: -c.order)
         for c in ranked:
             doc = pool[c.passage_rank].document_id
             if not chosen or (doc not in docs_used and c.score > 0.3):

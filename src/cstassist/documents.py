@@ -95,8 +95,13 @@ class Passage:
     audience: str = "public"
     score: float = 0.0
     similarity: float | None = None  # cosine similarity to the query, when the dense search saw it
-    window_similarity: float | None = None  # the best sentence window's cosine (cstassist.windows), when stored
+    window_scores: tuple[float, ...] = ()  # cosine of each of its sentence windows (cstassist.windows), when stored
     ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def window_similarity(self) -> float | None:
+        """The best sentence window's cosine to the query; None when the passage has no windows stored."""
+        return max(self.window_scores) if self.window_scores else None
 
     @classmethod
     def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:

@@ -15,7 +15,7 @@ from .lexical import LexicalIndex
 from .settings import Settings
 from .state import Ledger
 from .store import ChromaStore
-from .windows import WINDOWS_KEY, best_window_similarity
+from .windows import WINDOWS_KEY, window_similarities
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Index:
                 continue
             p = Passage.from_record(cid, text, meta)
             p.similarity = sim
-            p.window_similarity = best_window_similarity(meta, vector)
+            p.window_scores = window_similarities(meta, vector)
             out.append(p)
         return out
 
@@ -122,7 +122,7 @@ class Index:
                 p = Passage.from_record(cid, text, meta)
                 if query_vector is not None and vector is not None:
                     p.similarity = float(np.dot(vector, query_vector))
-                    p.window_similarity = best_window_similarity(meta, query_vector)
+                    p.window_scores = window_similarities(meta, query_vector)
                 out[cid] = p
         return out
 

@@ -26,14 +26,32 @@ MAX_WINDOWS = 16  # a passage with more sentences gets wider steps between windo
 WINDOWS_KEY = "windows"
 
 
+def _starts(n_sentences: int) -> list[int]:
+    """Index of the first sentence of each window of a passage with ``n_sentences`` sentences."""
+    if n_sentences <= WINDOW_SENTENCES:
+        return [0] if n_sentences else []
+    last = n_sentences - WINDOW_SENTENCES + 1
+    return list(range(0, last, max(1, math.ceil(last / MAX_WINDOWS))))
+
+
 def sentence_windows(text: str) -> list[str]:
     """The passage's spans of ``WINDOW_SENTENCES`` consecutive sentences (the whole text when it has fewer)."""
     sents = sentences(text)
-    if len(sents) <= WINDOW_SENTENCES:
-        return [" ".join(sents)] if sents else []
-    starts = len(sents) - WINDOW_SENTENCES + 1
-    step = max(1, math.ceil(starts / MAX_WINDOWS))
-    return [" ".join(sents[i : i + WINDOW_SENTENCES]) for i in range(0, starts, step)]
+    return [" ".join(sents[i : i + WINDOW_SENTENCES]) for i in _starts(len(sents))]
+
+
+def per_sentence(text: str, window_scores: tuple[float, ...]) -> list[float | None]:
+    """For each of ``sentences(text)``, the best score among the windows that contain it (None if none do,
+    or when the scores do not fit the text's windows)."""
+    n = len(sentences(text))
+    starts = _starts(n)
+    if len(starts) != len(window_scores):
+        return [None] * n
+    out: list[float | None] = [None] * n
+    for start, score in zip(starts, window_scores):
+        for i in range(start, min(n, start + WINDOW_SENTENCES)):
+            out[i] = score if out[i] is None else max(out[i], score)  # type: ignore[type-var]
+    return out
 
 
 def encode(vectors: np.ndarray) -> str:
@@ -60,16 +78,20 @@ def embed_windows(embedder: Embedder, texts: list[str]) -> list[str]:
     return out
 
 
-def best_window_similarity(meta: dict[str, Any], query_vector: np.ndarray) -> float | None:
-    """The highest cosine between the query and one of the passage's windows; None when it has none stored
+def window_similarities(meta: dict[str, Any], query_vector: np.ndarray) -> tuple[float, ...]:
+    """The cosine between the query and each of the passage's windows; empty when it has none stored
     (a passage ingested before windows existed, until the next ingest re-embeds it)."""
     blob = meta.get(WINDOWS_KEY)
     if not blob or not isinstance(blob, str):
-        return None
+        return ()
     try:
         vectors = decode(blob, query_vector.shape[-1])
     except (ValueError, TypeError):
-        return None
-    if not len(vectors):
-        return None
-    return float((vectors @ query_vector).max())
+        return ()
+    return tuple(float(x) for x in vectors @ query_vector)
+
+
+def best_window_similarity(meta: dict[str, Any], query_vector: np.ndarray) -> float | None:
+    """The highest of :func:`window_similarities`; None when the passage has no windows stored."""
+    sims = window_similarities(meta, query_vector)
+    return max(sims) if sims else None

@@ -86,6 +86,23 @@ def test_a_document_far_less_similar_than_the_best_is_left_out():
     assert {c.passage.document_id for c in answer.citations} == {"doc-a"}
 
 
+def test_the_sentence_whose_window_is_closest_to_the_question_makes_the_answer_when_words_tie():
+    """Six sentences share the question's words equally; only the last window is close in meaning. The
+    sentence budget cannot take all six, and the close one is among those taken (``Passage.window_scores``)."""
+    filler = "and the board keeps a record of it in the minutes, which the clerk circulates to every trustee well before the next meeting"
+    sents = [f"Item {i}: the board discusses its agenda {filler}." for i in range(5)] + [
+        f"Item 5: the board appraises the chief executive against agreed objectives {filler}."
+    ]
+    p = passage(1, " ".join(sents))
+    q = "What does the board keep a record of in the minutes?"  # words every sentence has
+    without = ExtractiveAnswerer(SETTINGS).answer(q, q, [p])
+    p.window_scores = (0.1, 0.1, 0.1, 0.1, 0.8)
+    with_windows = ExtractiveAnswerer(SETTINGS).answer(q, q, [p])
+    assert "Item 5" not in without.text  # words alone: the first sentences fill the budget
+    assert "Item 5" in with_windows.text
+    assert_citations_resolve(with_windows)
+
+
 def test_abstains_when_no_passage_is_similar_enough():
     far = passage(1, "The board reviews the chief executive's performance every year.", similarity=0.2)
     answer = ExtractiveAnswerer(SETTINGS).answer("What is the capital of France?", "What is the capital of France?", [far])

@@ -16,6 +16,7 @@ from cstassist.windows import (
     best_window_similarity,
     decode,
     encode,
+    per_sentence,
     sentence_windows,
 )
 
@@ -43,6 +44,13 @@ def test_a_passage_with_many_sentences_gets_at_most_max_windows_still_spread_ove
     assert len(windows) <= MAX_WINDOWS
     assert windows[0].startswith("Sentence number 0 ") and "number 5" in windows[-1]  # reaches the end part
     assert all(len(sentences(w)) == 2 for w in windows)
+
+
+def test_each_sentence_takes_the_best_score_of_the_windows_that_contain_it():
+    text = "One. Two. Three. Four."  # windows: (One Two) (Two Three) (Three Four)
+    assert per_sentence(text, (0.2, 0.9, 0.4)) == [0.2, 0.9, 0.9, 0.4]
+    assert per_sentence(text, (0.2, 0.9)) == [None] * 4  # scores that do not fit the text's windows are not guessed
+    assert per_sentence(text, ()) == [None] * 4
 
 
 def test_window_vectors_survive_the_metadata_round_trip_at_half_precision():
