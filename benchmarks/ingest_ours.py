@@ -22,6 +22,7 @@ def main() -> None:
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--backend", default="torch")
     p.add_argument("--unchanged", action="store_true", help="time re-ingests of an up-to-date index")
+    p.add_argument("--no-windows", action="store_true", help="ingest without sentence windows (embedding.windows=false)")
     p.add_argument("paths", nargs="+", type=Path)
     args = p.parse_args()
     offline()
@@ -30,7 +31,8 @@ def main() -> None:
     from cstassist.ingest import ingest
     from cstassist.settings import EmbeddingSettings, Settings
 
-    settings = Settings(data_dir=args.data_dir, embedding=EmbeddingSettings(backend=args.backend))
+    embedding = EmbeddingSettings(backend=args.backend, windows=not args.no_windows)
+    settings = Settings(data_dir=args.data_dir, embedding=embedding)
     files = sum(1 for p in args.paths for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file() and f.name != "manifest.yaml")
     if args.unchanged:
         # the first call in a fresh process pays for opening Chroma; later calls show the per-file cost

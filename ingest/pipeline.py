@@ -201,7 +201,7 @@ def _ingest(
             if _embedder is None:
                 _embedder = create_embedder(settings.embedding)
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
-            windows = embed_windows(_embedder, [c.text for c in chunks])
+            windows = embed_windows(_embedder, [c.text for c in chunks]) if settings.embedding.windows else None
             begin_change()
             ledger.mark_pending(meta, name, w.fingerprint, w.st.st_size, w.st.st_mtime_ns)
             index.replace_document(meta, chunks, vectors, windows)
@@ -268,7 +268,8 @@ def _plan(
     rows = ledger.rows()
     # what a document's stored vectors depend on: a change to any of these re-embeds it on the next ingest
     model_id = (
-        f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}:w{WINDOW_SENTENCES}"
+        f"{settings.embedding.model_path or 'bundled-minilm'}:{settings.embedding.backend}:{CHUNKER_VERSION}"
+        f":w{WINDOW_SENTENCES if settings.embedding.windows else 0}"
     )
     work: list[_Work] = []
     seen: dict[str, str] = {}

@@ -39,4 +39,4 @@ __all__ = [
     "UnreadableFile",
     "UnsupportedFile",
 ]
-__version__ = "0.2.0"
+__version__ = "0.3.0"

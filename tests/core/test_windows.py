@@ -110,3 +110,23 @@ def test_passages_stored_without_windows_are_still_found_and_ranked(make_setting
     index.ledger.bump_generation()
     found = HybridRetriever(index, embedder, settings.retrieval).search("How is the CEO appraised?", 2, EVERYONE)
     assert [p.chunk_id for p in found][0] == "a" and all(p.window_similarity is None for p in found)
+
+
+def test_ingest_with_windows_switched_off_stores_none_and_switching_them_on_re_embeds(make_settings, embedder, tmp_path):
+    from cstassist.ingest import ingest
+    from cstassist.settings import EmbeddingSettings
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "board.md").write_text(
+        "# Appraisal\n\nThe board appraises the chief executive every year. It agrees objectives first. "
+        "A committee may do the review. The chair reports the outcome to the board.\n"
+    )
+    off = make_settings(embedding=EmbeddingSettings(windows=False))
+    assert ingest([folder], off, embedder=embedder).ok
+    assert not any(WINDOWS_KEY in m for _, _, metas, _ in ChromaStore(off).iter_all() for m in metas)
+
+    on = off.model_copy(update={"embedding": EmbeddingSettings(windows=True)})
+    report = ingest([folder], on, embedder=embedder)
+    assert report.updated and not report.unchanged  # the stored vectors depend on the setting
+    assert all(WINDOWS_KEY in m for _, _, metas, _ in ChromaStore(on).iter_all() for m in metas)
