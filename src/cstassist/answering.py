@@ -71,7 +71,7 @@ class ExtractiveAnswerer:
         for rank, p in enumerate(pool):
             cands = []
             all_sents = sentences(p.text)
-            closeness = per_sentence(p.text, p.window_scores)  # how near its best window is to the question
+            closeness = per_sentence(len(all_sents), p.window_scores)  # how near its best window is to the question
             kept = [(s, c) for s, c in zip(all_sents, closeness) if not is_instruction(s)]
             for pos, (s, close) in enumerate(kept):
                 overlap = len(q_terms & terms(s)) / max(1, len(q_terms))

@@ -77,8 +77,9 @@ class HybridRetriever:
     def _score_fusion(self, by_id: dict[str, Passage], bm25: dict[str, float]) -> dict[str, float]:
         ids = list(by_id)
         cosine = [by_id[c].similarity or 0.0 for c in ids]
+        best = [by_id[c].window_similarity for c in ids]
         # a passage stored without windows (ingested before they existed) stands in with its own cosine
-        window = [p.window_similarity if (p := by_id[c]).window_similarity is not None else cos for c, cos in zip(ids, cosine)]
+        window = [cos if b is None else b for b, cos in zip(best, cosine)]
         dense, windows = _min_max(np.array(cosine)), _min_max(np.array(window))
         lexical = _min_max(np.array([bm25.get(c, 0.0) for c in ids]))
         w, ww = self.settings.dense_weight, self.settings.window_weight

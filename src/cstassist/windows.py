@@ -40,10 +40,9 @@ def sentence_windows(text: str) -> list[str]:
     return [" ".join(sents[i : i + WINDOW_SENTENCES]) for i in _starts(len(sents))]
 
 
-def per_sentence(text: str, window_scores: tuple[float, ...]) -> list[float | None]:
-    """For each of ``sentences(text)``, the best score among the windows that contain it (None if none do,
-    or when the scores do not fit the text's windows)."""
-    n = len(sentences(text))
+def per_sentence(n: int, window_scores: tuple[float, ...]) -> list[float | None]:
+    """For each of a passage's ``n`` sentences (as ``sentences`` splits it), the best score among the windows
+    that contain it (None if none do, or when the scores do not fit the windows of ``n`` sentences)."""
     starts = _starts(n)
     if len(starts) != len(window_scores):
         return [None] * n
@@ -89,9 +88,3 @@ def window_similarities(meta: dict[str, Any], query_vector: np.ndarray) -> tuple
     except (ValueError, TypeError):
         return ()
     return tuple(float(x) for x in vectors @ query_vector)
-
-
-def best_window_similarity(meta: dict[str, Any], query_vector: np.ndarray) -> float | None:
-    """The highest of :func:`window_similarities`; None when the passage has no windows stored."""
-    sims = window_similarities(meta, query_vector)
-    return max(sims) if sims else None

@@ -13,11 +13,11 @@ from cstassist.text import sentences
 from cstassist.windows import (
     MAX_WINDOWS,
     WINDOWS_KEY,
-    best_window_similarity,
     decode,
     encode,
     per_sentence,
     sentence_windows,
+    window_similarities,
 )
 
 EVERYONE = Filters(("public", "members"))
@@ -48,9 +48,10 @@ def test_a_passage_with_many_sentences_gets_at_most_max_windows_still_spread_ove
 
 def test_each_sentence_takes_the_best_score_of_the_windows_that_contain_it():
     text = "One. Two. Three. Four."  # windows: (One Two) (Two Three) (Three Four)
-    assert per_sentence(text, (0.2, 0.9, 0.4)) == [0.2, 0.9, 0.9, 0.4]
-    assert per_sentence(text, (0.2, 0.9)) == [None] * 4  # scores that do not fit the text's windows are not guessed
-    assert per_sentence(text, ()) == [None] * 4
+    n = len(sentences(text))
+    assert per_sentence(n, (0.2, 0.9, 0.4)) == [0.2, 0.9, 0.9, 0.4]
+    assert per_sentence(n, (0.2, 0.9)) == [None] * 4  # scores that do not fit the text's windows are not guessed
+    assert per_sentence(n, ()) == [None] * 4
 
 
 def test_window_vectors_survive_the_metadata_round_trip_at_half_precision():
@@ -60,14 +61,14 @@ def test_window_vectors_survive_the_metadata_round_trip_at_half_precision():
     assert isinstance(blob, str) and blob.isascii()
     np.testing.assert_allclose(decode(blob, 384), v, atol=1e-3)
     q = v[1]
-    assert abs(best_window_similarity({WINDOWS_KEY: blob}, q) - 1.0) < 1e-3
+    assert abs(max(window_similarities({WINDOWS_KEY: blob}, q)) - 1.0) < 1e-3
 
 
 def test_a_passage_without_stored_windows_has_no_window_similarity():
     q = np.ones(384, dtype=np.float32) / np.sqrt(384)
-    assert best_window_similarity({}, q) is None
-    assert best_window_similarity({WINDOWS_KEY: ""}, q) is None
-    assert best_window_similarity({WINDOWS_KEY: "not base64 of vectors!"}, q) is None
+    assert window_similarities({}, q) == ()
+    assert window_similarities({WINDOWS_KEY: ""}, q) == ()
+    assert window_similarities({WINDOWS_KEY: "not base64 of vectors!"}, q) == ()
 
 
 def test_ingest_stores_each_passages_windows_as_the_embedder_sees_them(corpus_index, embedder):
