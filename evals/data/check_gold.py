@@ -2,7 +2,7 @@
 """Check the cstassist evaluation gold set (evals/data/gold.jsonl).
 
 Usage (from the repository root):
-    python3 evals/data/check_gold.py [GOLD_FILE] [--corpus DIR] [--strict]
+    python3 evals/data/check_gold.py [GOLD_FILE] [--corpus DIR] [--strict] [--explain ID]
 
 Errors (exit status 1):
   * a line that is not a JSON object, missing/extra fields, wrong field types
@@ -14,12 +14,26 @@ Errors (exit status 1):
     collapsing whitespace on both sides (" ".join(s.split()))
   * a multi-document item whose evidence list is not one string per document
   * a follow_up_of that does not refer to an existing (earlier) answerable item
+  * split not "dev"/"heldout"; a follow-up in a different split from the question
+    it follows
+  * category/absent malformed: answerable items need "category": null and
+    "absent": []; unanswerable items need a category ("off-topic", "uncovered",
+    "near-miss") and 1-4 key terms in "absent"
+  * absent-term check: an unanswerable item whose key terms ALL occur in one
+    corpus sentence, or in a window of two consecutive sentences (the offending
+    text is printed). Terms match case-insensitively on word boundaries; the
+    last word of a term may also take a simple ending (s, es, 's,
+    d, ed, ing; y -> ies). See FORMAT.md for the exact rules and the check's limits.
+  * two items with the same question text (case and spacing ignored)
 
 Warnings (reported, only fail the run with --strict):
   * evidence shorter than 4 or longer than 12 words
   * evidence containing markdown/link symbols (* # | [ ])
   * evidence that spans a line break in the source file
   * a question that copies 5+ consecutive words of its evidence
+
+Option --explain ID prints, for one unanswerable item, every corpus sentence
+that contains any of its key terms (to help choose terms).
 
 Standard library only.
 """
@@ -33,8 +47,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-FIELDS = ["id", "question", "kind", "documents", "evidence", "follow_up_of"]
+FIELDS = ["id", "question", "kind", "documents", "evidence", "follow_up_of", "category", "absent", "split"]
 KINDS = {"answerable", "unanswerable"}
+SPLITS = {"dev", "heldout"}
+CATEGORIES = {"off-topic", "uncovered", "near-miss"}
+MAX_ABSENT = 4  # key terms per unanswerable item
+MAX_TERM_WORDS = 4  # words per key term
+WINDOW = 2  # sentences: a single sentence and every run of this many consecutive sentences are checked
 ID_RE = {"q": re.compile(r"^q\d{3,}$"), "f": re.compile(r"^f\d{3,}$"), "u": re.compile(r"^u\d{3,}$")}
 MARKUP_RE = re.compile(r"[*#|\[\]]")
 COPY_RUN = 5  # a question sharing this many consecutive words with its evidence is flagged
@@ -59,6 +78,60 @@ def shared_run(a, b, n):
     return None
 
 
+# ---- absent-term check -------------------------------------------------------
+LINK_RE = re.compile(r"\]\([^)]*\)")  # markdown link target: ](...)
+SENT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"”’')])\s+")
+
+
+def fold(s):
+    """Lower-case and unify apostrophes/dashes so that terms and corpus compare alike."""
+    return s.lower().replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+
+
+def corpus_sentences(text):
+    """Split one document into sentences: every non-blank line is split after . ! or ?
+    followed by whitespace. Markdown symbols and link targets are removed first."""
+    out = []
+    for line in text.splitlines():
+        line = LINK_RE.sub(" ", line)
+        line = MARKUP_RE.sub(" ", line)
+        line = " ".join(line.split())
+        if not line:
+            continue
+        out.extend(p.strip() for p in SENT_SPLIT_RE.split(line) if p.strip())
+    return out
+
+
+def term_regex(term):
+    """Regex for one key term: its words in order, separated by spaces or hyphens,
+    on word boundaries. The last word may also take a simple ending: s, es, d, ed,
+    ing, and a possessive 's / s'; a final consonant + y may also read ies / ied.
+    So "trustee" matches "trustees", "academy" "academies", "elect" "elected".
+    A term that starts or ends with a symbol (e.g. "£") has no word boundary on
+    that side and no ending."""
+    ws = fold(term).split()
+    last = ws[-1]
+    if not last[-1].isalpha():
+        last_re = re.escape(last)
+    elif len(last) > 1 and last.endswith("y") and last[-2] not in "aeiou":
+        last_re = re.escape(last[:-1]) + r"(?:y|ies|ied|ying|ys)(?:'s|')?"
+    else:
+        last_re = re.escape(last) + r"(?:s|es|d|ed|ing)?(?:'s|')?"
+    body = r"[\s-]+".join([re.escape(w) for w in ws[:-1]] + [last_re])
+    head = r"(?<![a-z0-9])" if ws[0][0].isalnum() else ""
+    tail = r"(?![a-z0-9])" if last[-1].isalnum() else ""
+    return re.compile(head + body + tail)
+
+
+def sentence_windows(sents_by_doc):
+    """Yield (doc, text) for every single sentence and every WINDOW consecutive sentences."""
+    for d, sents in sents_by_doc.items():
+        for i in range(len(sents)):
+            for n in range(1, WINDOW + 1):
+                if i + n <= len(sents):
+                    yield d, " ".join(sents[i : i + n])
+
+
 def default_corpus():
     for cand in (REPO / "corpus", Path("/work/shared/corpus")):
         if cand.is_dir():
@@ -79,6 +152,7 @@ def main():
     ap.add_argument("gold", nargs="?", default=str(HERE / "gold.jsonl"))
     ap.add_argument("--corpus", default=None, help="folder holding the corpus files (default: <repo>/corpus)")
     ap.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    ap.add_argument("--explain", metavar="ID", help="print corpus sentences containing any key term of this item")
     args = ap.parse_args()
 
     corpus_dir = Path(args.corpus) if args.corpus else default_corpus()
@@ -91,9 +165,11 @@ def main():
         return 1
     flat = {d: norm(t) for d, t in raw.items()}
     lines_of = {d: [norm(ln) for ln in t.splitlines()] for d, t in raw.items()}
+    sents_by_doc = {d: corpus_sentences(t) for d, t in raw.items()}
+    windows = [(d, txt, fold(txt)) for d, txt in sentence_windows(sents_by_doc)]
 
     errors, warnings = [], []
-    items, seen = [], {}
+    items, seen, seen_q = [], {}, {}
 
     with open(args.gold, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -134,6 +210,15 @@ def main():
             fu = obj["follow_up_of"]
             if fu is not None and not isinstance(fu, str):
                 errors.append(f"{tag}: follow_up_of must be null or an id string")
+            if obj["split"] not in SPLITS:
+                errors.append(f"{tag}: split must be one of {sorted(SPLITS)}")
+            if not isinstance(obj["absent"], list) or not all(isinstance(x, str) and x.strip() for x in obj["absent"]):
+                errors.append(f"{tag}: absent must be a list of non-empty strings")
+                obj["absent"] = []
+            qn = " ".join(obj["question"].lower().split()) if isinstance(obj["question"], str) else ""
+            if qn and qn in seen_q:
+                errors.append(f"{tag}: same question as {seen_q[qn]}")
+            seen_q.setdefault(qn, iid)
             obj["_line"] = lineno
             items.append(obj)
 
@@ -156,13 +241,36 @@ def main():
                 errors.append(f"{tag}: follow_up_of {fu!r} must appear earlier in the file")
             elif base["kind"] != "answerable":
                 errors.append(f"{tag}: follow_up_of {fu!r} is not an answerable item")
+            elif base["split"] != o["split"]:
+                errors.append(f"{tag}: follow-up is in split {o['split']!r} but {fu!r} is in {base['split']!r}")
 
+        cat, absent = o["category"], o["absent"]
         if kind == "unanswerable":
             if docs or ev:
                 errors.append(f"{tag}: unanswerable item must have empty documents and evidence")
             if fu is not None:
                 errors.append(f"{tag}: unanswerable item must not be a follow-up")
+            if cat not in CATEGORIES:
+                errors.append(f"{tag}: unanswerable item needs category, one of {sorted(CATEGORIES)}")
+            if not 1 <= len(absent) <= MAX_ABSENT:
+                errors.append(f"{tag}: unanswerable item needs 1-{MAX_ABSENT} key terms in absent (got {len(absent)})")
+                continue
+            folded = [" ".join(fold(t).split()) for t in absent]
+            if len(set(folded)) != len(folded):
+                errors.append(f"{tag}: repeated key term in absent")
+            bad = [t for t in absent if not re.search(r"[a-z0-9£$€%]", fold(t)) or len(t.split()) > MAX_TERM_WORDS]
+            if bad:
+                errors.append(f"{tag}: key terms must be 1-{MAX_TERM_WORDS} words, each term with a letter, digit, £, $, € or %: {bad}")
+                continue
+            regs = [term_regex(t) for t in absent]
+            for d, txt, ftxt in windows:
+                if all(r.search(ftxt) for r in regs):
+                    errors.append(f"{tag}: all key terms {absent} occur together in {d}: {txt!r}")
+                    break
             continue
+
+        if cat is not None or absent != []:
+            errors.append(f'{tag}: answerable item must have "category": null and "absent": []')
 
         if not docs:
             errors.append(f"{tag}: answerable item has no documents")
@@ -200,6 +308,20 @@ def main():
             if run:
                 warnings.append(f"{tag}: question copies evidence wording ({run!r})")
 
+    if args.explain:
+        o = by_id.get(args.explain)
+        if o is None:
+            print(f"ERROR: no item {args.explain!r}")
+            return 1
+        print(f"{o['id']}: {o['question']}")
+        for t in o["absent"]:
+            r = term_regex(t)
+            hits = [(d, txt) for d, sents in sents_by_doc.items() for txt in sents if r.search(fold(txt))]
+            print(f"  term {t!r}: {len(hits)} sentence(s)")
+            for d, txt in hits:
+                print(f"    {d}: {txt}")
+        return 0
+
     # ---- report ----
     kinds = Counter(o["kind"] for o in items)
     followups = sum(1 for o in items if o["follow_up_of"] is not None)
@@ -219,6 +341,15 @@ def main():
     for d in sorted(raw):
         flag = "" if per_doc.get(d, 0) >= 5 else "   <-- fewer than 5"
         print(f"  {d:<34} {per_doc.get(d, 0):>3}  ({single_doc.get(d, 0)}){flag}")
+    cats = Counter(o["category"] for o in items if o["kind"] == "unanswerable")
+    print("unanswerable per category:")
+    for c in sorted(CATEGORIES):
+        print(f"  {c:<13} {cats.get(c, 0)}")
+    print("per split (answerable / unanswerable / total):")
+    for sp in sorted(SPLITS):
+        a = sum(1 for o in items if o["split"] == sp and o["kind"] == "answerable")
+        u = sum(1 for o in items if o["split"] == sp and o["kind"] == "unanswerable")
+        print(f"  {sp:<13} {a:>4} / {u:>4} / {a + u:>4}")
 
     for w in warnings:
         print(f"WARNING: {w}")
