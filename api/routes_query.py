@@ -34,6 +34,8 @@ async def search(body: SearchIn, caller: CallerDep, services: ServicesDep) -> Se
 def _payload(reply: Reply) -> dict[str, Any]:
     return AskOut(
         answer=reply.answer.text,
+        outcome=reply.answer.outcome,
+        confidence=None if reply.answer.confidence is None else round(reply.answer.confidence, 4),
         citations=[CitationOut.of(c) for c in reply.answer.citations],
         abstained=reply.answer.abstained,
         conversation_id=reply.conversation_id,
@@ -61,7 +63,8 @@ async def _stream(reply: Reply) -> AsyncIterator[str]:
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE events meta/token/done"}},
 )
 async def ask(body: AskIn, request: Request, caller: CallerDep, services: ServicesDep) -> Any:
-    """A short answer built from CST's papers, each sentence cited; or an abstention."""
+    """A short answer quoted from CST's papers, cited (`outcome` answer); or, when the guidance does not answer the
+    question, the closest passages framed as such (`related`) or a plain "not found" (`none`)."""
     reply = await run_in_threadpool(
         services.assistant.ask, body.question, body.k, caller.audiences, _filters(body), body.conversation_id
     )

@@ -59,6 +59,8 @@ class PassageOut(BaseModel):
     page: int | None
     published: str | None
     url: str | None
+    superseded_by: str | None = Field(None, description="Id of the newer document that replaces this one, if any.")
+    superseded_by_title: str | None = None
     source: str
     text: str
     score: float
@@ -82,6 +84,8 @@ class CitationOut(BaseModel):
     page: int | None
     published: str | None
     url: str | None
+    superseded_by: str | None = Field(None, description="Id of the newer document that replaces this one, if any.")
+    superseded_by_title: str | None = None
     text: str
 
     @classmethod
@@ -90,9 +94,18 @@ class CitationOut(BaseModel):
 
 
 class AskOut(BaseModel):
-    answer: str
+    answer: str = Field(..., description="What the member reads; its sentences end with [n] citation markers.")
+    outcome: Literal["answer", "related", "none"] = Field(
+        ...,
+        description="answer: the guidance answers the question and `answer` quotes it, cited. related: CST's guidance "
+        "does not answer it directly; `answer` says so and lists the closest passages (cited), to be shown as such. "
+        "none: nothing relevant was found; no citations.",
+    )
+    confidence: float | None = Field(
+        None, description="The answerability model's probability (0-1) that the top passages answer the question."
+    )
     citations: list[CitationOut]
-    abstained: bool
+    abstained: bool = Field(..., description="True when outcome is not `answer` (kept for clients written before outcomes).")
     conversation_id: str
     answer_id: str
     took_ms: float

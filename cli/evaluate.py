@@ -27,8 +27,8 @@ def _eval_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     update = {}
     if args.data_dir:
         update["data_dir"] = Path(args.data_dir).expanduser().resolve()
-    if args.abstain_below is not None:
-        update["retrieval"] = settings.retrieval.model_copy(update={"abstain_below": args.abstain_below})
+    if args.answer_at is not None:
+        update["retrieval"] = settings.retrieval.model_copy(update={"answer_at": args.answer_at})
     return settings.model_copy(update=update) if update else settings
 
 
@@ -151,8 +151,8 @@ def _gold(args: argparse.Namespace, items) -> int:  # type: ignore[no-untyped-de
             lock.release()
     if args.sweep:
         for mode in args.modes:
-            print(f"\n== {mode}: abstention threshold sweep (best passage similarity in the top {min(args.k, 5)})")
-            print(format_sweep(report["sweep"][mode], current=settings.retrieval.abstain_below))
+            print(f"\n== {mode}: answerability curve (the model's confidence on the top {min(args.k, 5)} passages)")
+            print(format_sweep(report["sweep"][mode]))
         return 0
     print(format_table(report))
     json_path, html_path = write_reports(report, Path(args.out))
@@ -171,7 +171,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "eval",
         help="retrieval and answer quality on the gold set, with baselines; HTML/JSON reports",
         description="Runs every gold question through search and ask in each mode and reports hit@1, "
-        "recall@k, MRR, nDCG@10, answer evidence, citation precision, abstention and latency.",
+        "recall@k, MRR, nDCG@10, outcomes (answer / related / none), answer evidence (in the text and in the citations), "
+        "citation precision and latency, over all items and per split (dev, heldout).",
     )
     p.add_argument("--gold", help="gold set JSONL (default: the bundled one)")
     p.add_argument("-k", type=int, default=5, help="passages per search and answer (default 5)")
@@ -180,11 +181,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--data-dir", help="index to evaluate (default: CSTASSIST_DATA_DIR); the bundled corpus is ingested into it first"
     )
     p.add_argument("--no-ingest", dest="ingest", action="store_false", help="evaluate the index as it is")
-    p.add_argument("--abstain-below", type=float, help="override retrieval.abstain_below for this run")
+    p.add_argument("--answer-at", type=float, help="override the answerability model's answer threshold for this run")
     p.add_argument("--out", help="folder for the reports (default evals/reports/)")
     p.add_argument("--gate", action="store_true", help="exit 1 when the product mode misses a floor in the thresholds file")
     p.add_argument("--thresholds", help="floors for --gate (default evals/thresholds.yaml)")
-    p.add_argument("--sweep", action="store_true", help="print the abstention-threshold sweep (retrieval only, quick) and stop")
+    p.add_argument("--sweep", action="store_true", help="print the answerability curve (retrieval only, quick) and stop")
     p.add_argument("--compare", nargs=2, metavar=("OLD.json", "NEW.json"), help="list questions that got better or worse")
     p.add_argument("--beir", metavar="DIR", help="retrieval metrics on a BEIR-format dataset instead of the gold set")
     p.add_argument("--beir-data-dir", help="keep the BEIR index here and reuse it next time (default: a temporary folder)")

@@ -81,14 +81,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except CSTAssistError as exc:
         print(f"cstassist ask: {exc}", file=sys.stderr)
         return 2
-    print(reply.answer.text)
-    if reply.answer.citations:
+    answer = reply.answer
+    confidence = "" if answer.confidence is None else f", confidence {answer.confidence:.2f}"
+    print(f"[{OUTCOME_LABELS[answer.outcome]}{confidence}]")
+    print(answer.text)
+    if answer.citations:
         print()
-        for c in reply.answer.citations:
+        for c in answer.citations:
             p = c.passage
             where = ", ".join(x for x in (p.section, p.page and f"p. {p.page}", p.published) if x)
             print(f"[{c.n}] {p.title}" + (f" — {where}" if where else "") + (f" <{p.url}>" if p.url else ""))
+            if p.superseded_by:
+                print(f"    superseded by: {p.superseded_by_title or p.superseded_by}")
     return 0
+
+
+OUTCOME_LABELS = {
+    "answer": "answer",
+    "related": "related: no direct answer in CST's guidance",
+    "none": "none: nothing relevant in CST's guidance",
+}
 
 
 def _audiences(args: argparse.Namespace) -> tuple[str, ...]:
@@ -140,7 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--members", action="store_true", help="include members-only documents (staff use)")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="answer a question with numbered citations")
+    p = sub.add_parser(
+        "ask",
+        help="answer a question with numbered citations",
+        description="Prints the outcome first: answer (quoted, cited), related (no direct answer; the closest "
+        "guidance) or none (nothing relevant), then the text and its sources.",
+    )
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="passages to consider (default 5)")
     p.add_argument("--members", action="store_true", help="include members-only documents (staff use)")

@@ -6,7 +6,7 @@
 See evals/README.md for the metrics' definitions and how the abstention threshold was chosen.
 """
 
-from .abstention import choose, format_sweep, sweep
+from .abstention import format_sweep, sweep
 from .beir import evaluate_beir, format_beir
 from .compare import compare, format_comparison
 from .feedback_cases import drafts_from_feedback, write_drafts
@@ -24,7 +24,6 @@ __all__ = [
     "Target",
     "Thresholds",
     "check_gate",
-    "choose",
     "compare",
     "drafts_from_feedback",
     "evaluate",

@@ -1,13 +1,11 @@
-"""Choosing the abstention threshold (``retrieval.abstain_below``) from the gold set.
+"""The answerability curve: direct-answer rate against false-answer rate as the threshold moves.
 
-The answerer abstains when the best cosine similarity among the top passages is below the threshold
-(``cstassist.answering.should_abstain``). Each evaluated question records that best similarity, so
-every candidate threshold can be scored without asking again: abstention accuracy (unanswerable
-questions that abstain) against false abstention (answerable questions that abstain).
-
-The choice: the threshold with the highest abstention accuracy whose false abstention is at most
-``max_false`` (0.05); among thresholds with that accuracy, the middle one, which leaves the most room
-on both sides (the edges sit right next to a gold question's similarity).
+Each evaluated question records the answerability model's probability that its top passages answer
+it (``confidence``, ``cstassist.answerability``). A question gets ``answer`` when that probability is
+at least ``answer_at``, so every candidate threshold can be scored without asking again: the share of
+answerable questions answered directly, against the share of unanswerable questions answered
+(falsely). The model's own threshold is chosen by cross-validation in ``evals/answerability.py``;
+this curve shows where it sits.
 """
 
 from __future__ import annotations
@@ -16,47 +14,39 @@ from typing import Any
 
 from . import metrics
 
-GRID = tuple(round(i * 0.01, 2) for i in range(0, 81))
-MAX_FALSE_ABSTENTION = 0.05
+GRID = tuple(round(i * 0.01, 2) for i in range(0, 101))
 
 
-def sweep(
-    records: list[dict[str, Any]], grid: tuple[float, ...] = GRID, max_false: float = MAX_FALSE_ABSTENTION
-) -> dict[str, Any]:
-    """Abstention accuracy and false abstention at each threshold, and the chosen threshold."""
-    answerable = [r["best_similarity"] for r in records if r["kind"] == "answerable"]
-    unanswerable = [r["best_similarity"] for r in records if r["kind"] != "answerable"]
+def sweep(records: list[dict[str, Any]], grid: tuple[float, ...] = GRID, current: float | None = None) -> dict[str, Any]:
+    """Answer rate (answerable) and false-answer rate (unanswerable) at each threshold on the confidence."""
+    answerable = [r["confidence"] for r in records if r["kind"] == "answerable" and r.get("confidence") is not None]
+    unanswerable = [r["confidence"] for r in records if r["kind"] != "answerable" and r.get("confidence") is not None]
     rows = [
         {
             "threshold": t,
-            "abstention_accuracy": metrics.mean(s < t for s in unanswerable),
-            "false_abstention": metrics.mean(s < t for s in answerable),
+            "answer_rate": metrics.mean(c >= t for c in answerable),
+            "false_answer_rate": metrics.mean(c >= t for c in unanswerable),
         }
         for t in grid
     ]
-    return {"max_false_abstention": max_false, "rows": rows, "chosen": choose(rows, max_false)}
+    return {"rows": rows, "current": current, "auc": metrics.auc(answerable, unanswerable)}
 
 
-def choose(rows: list[dict[str, Any]], max_false: float = MAX_FALSE_ABSTENTION) -> dict[str, Any] | None:
-    ok = [r for r in rows if (r["false_abstention"] or 0.0) <= max_false]
-    if not ok:
-        return None
-    best = max(r["abstention_accuracy"] or 0.0 for r in ok)
-    tied = [r for r in ok if (r["abstention_accuracy"] or 0.0) == best]
-    return tied[len(tied) // 2]
-
-
-def format_sweep(result: dict[str, Any], step: float = 0.05, current: float | None = None) -> str:
-    """The sweep as a small text table (every ``step``, plus the chosen and current thresholds)."""
-    named = [("chosen", (result.get("chosen") or {}).get("threshold")), ("current", current)]
-    lines = ["threshold  abstention accuracy  false abstention", "---------  -------------------  ----------------"]
+def format_sweep(result: dict[str, Any], step: float = 0.05) -> str:
+    """The curve as a small text table (every ``step``, plus the current threshold)."""
+    current = result.get("current")
+    lines = [
+        f"AUC (answerable vs unanswerable, on the confidence): {_pct(result.get('auc'))}",
+        "threshold  answer rate (answerable)  false-answer rate (unanswerable)",
+        "---------  ------------------------  --------------------------------",
+    ]
     for r in result["rows"]:
         t = r["threshold"]
-        notes = [name for name, v in named if v is not None and abs(v - t) < 1e-9]
-        if not notes and abs(t / step - round(t / step)) > 1e-6:
+        is_current = current is not None and abs(current - t) < 0.005
+        if not is_current and abs(t / step - round(t / step)) > 1e-6:
             continue
-        note = "  <- " + " & ".join(notes) if notes else ""
-        lines.append(f"{t:9.2f}  {_pct(r['abstention_accuracy']):>19}  {_pct(r['false_abstention']):>16}{note}")
+        note = "  <- current" if is_current else ""
+        lines.append(f"{t:9.2f}  {_pct(r['answer_rate']):>24}  {_pct(r['false_answer_rate']):>32}{note}")
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_GOLD = DATA_DIR / "gold.jsonl"
 KINDS = ("answerable", "unanswerable")
+SPLITS = ("dev", "heldout")
 
 
 class GoldError(ValueError):
@@ -57,6 +58,9 @@ class GoldItem:
     documents: tuple[str, ...]
     evidence: tuple[str, ...]
     follow_up_of: str | None = None
+    split: str = "dev"  # "dev" (fitting and tuning) or "heldout" (reported apart, never fitted on)
+    category: str | None = None  # unanswerable items: off-topic, uncovered or near-miss
+    absent: tuple[str, ...] = ()  # unanswerable items: key terms an answer would need (checked absent)
 
     @property
     def answerable(self) -> bool:
@@ -80,6 +84,9 @@ class GoldItem:
             "documents": list(self.documents),
             "evidence": list(self.evidence),
             "follow_up_of": self.follow_up_of,
+            "split": self.split,
+            "category": self.category,
+            "absent": list(self.absent),
         }
 
 
@@ -103,11 +110,16 @@ def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldItem]:
                 documents=tuple(raw.get("documents") or ()),
                 evidence=tuple(raw.get("evidence") or ()),
                 follow_up_of=raw.get("follow_up_of"),
+                split=str(raw.get("split") or "dev"),
+                category=raw.get("category"),
+                absent=tuple(raw.get("absent") or ()),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise GoldError(f"{path}:{lineno}: not a gold item ({exc})") from exc
         if item.kind not in KINDS:
             raise GoldError(f"{path}:{lineno}: kind must be one of {', '.join(KINDS)}")
+        if item.split not in SPLITS:
+            raise GoldError(f"{path}:{lineno}: split must be one of {', '.join(SPLITS)}")
         if item.id in seen:
             raise GoldError(f"{path}:{lineno}: duplicate id {item.id!r}")
         if item.answerable and (not item.documents or not item.evidence):

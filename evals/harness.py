@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from cstassist.assistant import Assistant
-from cstassist.conversation import ConversationStore, resolve
+from cstassist.conversation import ConversationStore
 from cstassist.documents import Answer, Passage
 from cstassist.embedding import Embedder, create_embedder
+from cstassist.filters import Filters
+from cstassist.followup import resolve
 from cstassist.locking import DataDirBusy
 from cstassist.retrieval import Mode
 from cstassist.settings import Settings
@@ -73,7 +75,6 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score every item in every mode; returns the whole report (see ``evals/README.md``)."""
     options = options or EvalOptions()
-    settings = assistant.settings
     questions = {mode: run_mode(assistant, items, mode, options) for mode in options.modes}
     summary = {mode: summarize(records, options.k) for mode, records in questions.items()}
     path = Path(gold_path or DEFAULT_GOLD)
@@ -90,13 +91,17 @@ def evaluate(
         "k": options.k,
         "modes": list(options.modes),
         "answers": options.answers,
-        "abstain_below": settings.retrieval.abstain_below,
+        "answerability": {
+            "answer_at": assistant.judge.model.answer_at,
+            "related_at": assistant.judge.model.related_at,
+            "model": assistant.judge.model.info,
+        },
         "answerer": type(assistant.answerer).__name__,
         "embedder": assistant.embedder.name,
         "index": assistant.index.status(),
         "unreachable": unreachable(assistant, items),
         "summary": summary,
-        "sweep": {mode: sweep(records) for mode, records in questions.items()},
+        "sweep": {mode: sweep(records, current=assistant.judge.model.answer_at) for mode, records in questions.items()},
         "questions": questions,
     }
 
@@ -135,11 +140,18 @@ def run_mode(assistant: Assistant, items: list[GoldItem], mode: Mode, options: E
         search_ms = (time.perf_counter() - started) * 1000
         record = score_retrieval(item, query, passages, options.k)
         record["search_ms"] = round(search_ms, 2)
+        # the answerability signals of the same top passages the answer was judged on (what evals/answerability.py fits)
+        verdict = assistant.verdict(
+            item.question.strip(), query, passages[: options.k], Filters.from_request(None, options.audiences), every_signal=True
+        )
+        record["confidence"] = round(verdict.probability, 5)
+        record["signals"] = {k: round(v, 5) for k, v in verdict.signals.items()}
         if reply_answer is not None:
             record["answer"] = score_answer(item, reply_answer)
             record["ask_ms"] = round(ask_ms or 0.0, 2)
             record["abstained"] = reply_answer.abstained
             record["abstention_correct"] = reply_answer.abstained != item.answerable
+            record["outcome"] = reply_answer.outcome
         records.append(record)
     return records
 
@@ -173,6 +185,8 @@ def score_retrieval(item: GoldItem, query: str, passages: list[Passage], k: int)
     record: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind,
+        "split": item.split,
+        "category": item.category,
         "type": question_type(item),
         "question": item.question,
         "query": query,
@@ -221,6 +235,9 @@ def score_answer(item: GoldItem, answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "citations": cited,
         "flagged": len(answer.flagged),
+        "outcome": answer.outcome,
+        # strict: the evidence is in what the member reads, not only in a passage the answer cites
+        "evidence_in_text": any(t.found_in(text) for t in targets) if item.answerable and answered else None,
         "evidence_found": (
             answered
             and any(
@@ -244,7 +261,20 @@ def question_type(item: GoldItem) -> str:
 
 
 def summarize(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
-    """The headline numbers of one mode (None where nothing was measured)."""
+    """The headline numbers of one mode, over all items and for each split of the gold set."""
+    out = summarize_records(records, k)
+    out["by_split"] = {
+        split: summarize_records(group, k)
+        for split in ("dev", "heldout")
+        if (group := [r for r in records if r.get("split", "dev") == split])
+    }
+    for group in out["by_split"].values():
+        group.pop("by_type", None)
+    return out
+
+
+def summarize_records(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
+    """The headline numbers of a set of records (None where nothing was measured)."""
     ans = [r for r in records if r["kind"] == "answerable"]
     una = [r for r in records if r["kind"] != "answerable"]
     asked = [r for r in records if "answer" in r]
@@ -258,6 +288,14 @@ def summarize(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "evidence_in_answer": metrics.mean(r["answer"]["evidence_found"] for r in asked if r["kind"] == "answerable"),
         "citation_precision": metrics.mean(r["answer"]["citation_precision"] for r in asked),
         "citations_resolve": metrics.mean(r["answer"]["markers_resolve"] for r in asked),
+        # outcomes: answerable questions should get `answer`, unanswerable ones `related` or `none`
+        "answer_rate": metrics.mean(r["outcome"] == "answer" for r in asked if r["kind"] == "answerable"),
+        "evidence_in_answer_text": metrics.mean(
+            r["answer"]["evidence_in_text"] for r in asked if r["kind"] == "answerable" and r["outcome"] == "answer"
+        ),
+        "false_answer_rate": metrics.mean(r["outcome"] == "answer" for r in asked if r["kind"] != "answerable"),
+        "unanswerable_related": metrics.mean(r["outcome"] == "related" for r in asked if r["kind"] != "answerable"),
+        "unanswerable_none": metrics.mean(r["outcome"] == "none" for r in asked if r["kind"] != "answerable"),
         "abstention_accuracy": metrics.mean(r["abstained"] for r in asked if r["kind"] != "answerable"),
         "false_abstention": metrics.mean(r["abstained"] for r in asked if r["kind"] == "answerable"),
         "search_ms_p50": metrics.percentile([r["search_ms"] for r in records], 50),

@@ -22,7 +22,12 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("recall_at_k", "recall@k", "rate"),
     ("mrr", "MRR@k", "rate"),
     ("ndcg_at_10", "nDCG@10", "rate"),
-    ("evidence_in_answer", "evidence in answer", "rate"),
+    ("answer_rate", "answered (answerable)", "rate"),
+    ("evidence_in_answer_text", "evidence in answer text", "rate"),
+    ("false_answer_rate", "answered (unanswerable)", "low"),
+    ("unanswerable_related", "related (unanswerable)", "rate"),
+    ("unanswerable_none", "none (unanswerable)", "rate"),
+    ("evidence_in_answer", "evidence in answer+cites", "rate"),
     ("citation_precision", "citation precision", "rate"),
     ("citations_resolve", "citations resolve", "rate"),
     ("abstention_accuracy", "abstention accuracy", "rate"),
@@ -33,6 +38,12 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("ask_ms_p95", "ask p95 ms", "ms"),
 )
 _KIND = {key: kind for key, _, kind in METRICS}
+SPLIT_KEYS = ("hit_at_1", "recall_at_k", "answer_rate", "evidence_in_answer_text", "false_answer_rate")
+
+
+def _thresholds(report: dict[str, Any]) -> str:
+    a = report.get("answerability") or {}
+    return f"{a.get('answer_at')} (related_at {a.get('related_at')})"
 
 
 def fmt(value: float | None, key: str = "") -> str:
@@ -51,7 +62,7 @@ def format_table(report: dict[str, Any]) -> str:
     g = report["gold"]
     head = (
         f"gold: {g['items']} items ({g['answerable']} answerable, {g['unanswerable']} unanswerable), k={k}, "
-        f"abstain_below={report['abstain_below']}, answerer={report['answerer']}"
+        f"answer_at={_thresholds(report)}, answerer={report['answerer']}"
     )
     lines = [head, f"{'metric':<22}" + "".join(f"{m:>10}" for m in modes)]
     lines.append("-" * len(lines[-1]))
@@ -60,6 +71,11 @@ def format_table(report: dict[str, Any]) -> str:
         if all(v is None for v in values):
             continue
         lines.append(f"{label(key, k):<22}" + "".join(f"{fmt(v, key):>10}" for v in values))
+    for split, group in report["summary"][modes[0]].get("by_split", {}).items():
+        lines.append(
+            f"{modes[0]} {split} ({group['answerable']} answerable, {group['unanswerable']} unanswerable): "
+            + ", ".join(f"{label(key, k)} {fmt(group.get(key), key)}" for key in SPLIT_KEYS)
+        )
     if report.get("unreachable"):
         lines.append(
             f"note: {len(report['unreachable'])} gold target(s) have evidence in no indexed passage: "
@@ -109,7 +125,7 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
         f"<title>cstassist evaluation {escape(report['created'])}</title><style>{_CSS}</style></head><body>",
         f"<h1>cstassist evaluation</h1><p class='meta'>{escape(report['created'])} · gold <code>{escape(g['path'])}</code> "
         f"({g['items']} items: {g['answerable']} answerable, {g['unanswerable']} unanswerable) · k={k} · "
-        f"abstain_below={report['abstain_below']} · answerer {escape(report['answerer'])} · embedder "
+        f"answer_at={escape(_thresholds(report))} · answerer {escape(report['answerer'])} · embedder "
         f"{escape(report['embedder'])} · index {report['index'].get('documents')} documents, {report['index'].get('chunks')} chunks"
         + (f" · compared with the run of {escape(previous['created'])}" if previous else " · no previous run")
         + "</p>",
@@ -151,7 +167,7 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
     if any(r.get("abstained") is not None for m in modes for r in report["questions"][m]):
         parts.append(_abstention_chart(report))
     parts.append(_by_type_table(report))
-    parts.append("<h2>Abstention threshold</h2>" + _sweep_section(report))
+    parts.append("<h2>Answerability curve</h2>" + _sweep_section(report))
     parts.append(
         "<h2>Misses</h2><p>Answerable questions whose evidence was not in the top "
         f"{k}, with what was retrieved instead (a green row carries evidence, but below rank {k}); "
@@ -213,7 +229,7 @@ def _abstention_chart(report: dict[str, Any]) -> str:
             Cell(
                 "A" if r["abstained"] else "",
                 f"{r['id']} ({r['kind']}): {'abstained' if r['abstained'] else 'answered'}"
-                f", best similarity {r['best_similarity']:.3f} — {r['question']}",
+                f", confidence {r.get('confidence') or 0:.3f} — {r['question']}",
                 "#1a7f37" if r["abstention_correct"] else charts.MISS_COLOR,
             )
             for r in report["questions"][m]
@@ -255,28 +271,18 @@ def _sweep_section(report: dict[str, Any]) -> str:
     for m in report["modes"][:1]:
         sw = report["sweep"][m]
         xs = [r["threshold"] for r in sw["rows"]]
-        markers = [(report["abstain_below"], f"current {report['abstain_below']}")]
-        if sw.get("chosen"):
-            markers.append((sw["chosen"]["threshold"], f"chosen {sw['chosen']['threshold']}"))
+        current = sw.get("current")
         out.append(
             charts.line_chart(
                 xs,
                 [
-                    ("abstention accuracy (unanswerable)", [r["abstention_accuracy"] for r in sw["rows"]], "#1a7f37"),
-                    ("false abstention (answerable)", [r["false_abstention"] for r in sw["rows"]], "#d73a49"),
+                    ("answer rate (answerable)", [r["answer_rate"] for r in sw["rows"]], "#1a7f37"),
+                    ("false-answer rate (unanswerable)", [r["false_answer_rate"] for r in sw["rows"]], "#d73a49"),
                 ],
-                markers,
-                title=f"Threshold sweep on the best passage similarity ({m})",
-                x_label="abstain_below",
+                [(current, f"current {current}")] if current is not None else [],
+                title=f"Direct answers against the answerability threshold ({m}); AUC {fmt(sw.get('auc'))}",
+                x_label="answer_at (model confidence)",
             )
-        )
-        chosen = sw.get("chosen")
-        out.append(
-            f"<p>Chosen: <b>{chosen['threshold']}</b> (abstention accuracy {fmt(chosen['abstention_accuracy'])}, "
-            f"false abstention {fmt(chosen['false_abstention'])}; the best accuracy with false abstention ≤ "
-            f"{sw['max_false_abstention']}).</p>"
-            if chosen
-            else "<p>No threshold keeps false abstention low enough.</p>"
         )
     return "".join(out)
 
@@ -309,13 +315,13 @@ def _misses(report: dict[str, Any], mode: str) -> str:
     wrong = [r for r in report["questions"][mode] if r.get("abstention_correct") is False]
     if wrong:
         out.append(
-            "<h4>Wrong abstention calls</h4><table><tr><th>id</th><th>question</th><th>call</th><th>best similarity</th><th>answer</th></tr>"
+            "<h4>Wrong abstention calls</h4><table><tr><th>id</th><th>question</th><th>call</th><th>confidence</th><th>answer</th></tr>"
         )
         for r in wrong:
             call = "abstained (answerable)" if r["abstained"] else "answered (unanswerable)"
             out.append(
                 f"<tr class='miss'><td>{escape(r['id'])}</td><td>{escape(r['question'])}</td><td>{call}</td>"
-                f"<td class='num'>{r['best_similarity']:.3f}</td><td>{escape(r['answer']['text'][:300])}</td></tr>"
+                f"<td class='num'>{r.get('confidence') or 0:.3f}</td><td>{escape(r['answer']['text'][:300])}</td></tr>"
             )
         out.append("</table>")
     return "".join(out)

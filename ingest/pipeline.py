@@ -197,7 +197,9 @@ def _ingest(
                 failed.add(name)
                 continue
             meta = document_meta(w.sf.relative, w.sf.entry, infer_title(elements))
-            chunks = chunk_elements(doc_id, elements)
+            chunks = chunk_elements(
+                doc_id, elements, listing=(w.sf.entry.fields if w.sf.entry else {}).get("layout") == "listing"
+            )
             if _embedder is None:
                 _embedder = create_embedder(settings.embedding)
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])

@@ -258,6 +258,9 @@
     ".msg-assistant .bubble { padding: 11px 14px; background: #fff; color: #1f2937; border: 1px solid #dde3ec; border-radius: 14px 14px 14px 4px; }",
     ".answer { white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".msg-assistant[data-abstained='true'] .bubble { background: #fffaf0; border-color: #ecd39b; border-left: 4px solid #b7791f; }",
+    ".msg-assistant[data-outcome='related'] .bubble { background: #f3f8fd; border-color: #b9d3ee; border-left: 4px solid #2b6cb0; }",
+    ".msg-assistant[data-outcome='related'] .abstain-label { color: #1e4e8c; }",
+    ".superseded { color: #9a3412; font-weight: 600; }",
     ".abstain-label { display: flex; align-items: center; gap: 6px; margin: 0 0 6px; font-size: 12px; font-weight: 700; letter-spacing: 0.03em; text-transform: uppercase; color: #7a4d00; }",
     ".msg-assistant.is-error .bubble { background: #fdf3f3; border-color: #efb8b8; border-left: 4px solid #b42318; color: #7a1a12; }",
     ".notice { margin-top: 8px; font-size: 13px; color: #7a1a12; }",
@@ -572,16 +575,22 @@
     var answer = typeof data.answer === "string" ? data.answer : this.text.data;
     this.answer.textContent = answer;
 
-    if (data.abstained === true) {
+    // outcome: answer | related (no direct answer; the closest guidance) | none (nothing relevant)
+    var outcome = data.outcome === "answer" || data.outcome === "related" || data.outcome === "none"
+      ? data.outcome
+      : (data.abstained === true ? "none" : "answer");
+    this.node.setAttribute("data-outcome", outcome);
+    if (outcome !== "answer") {
       this.node.setAttribute("data-abstained", "true");
+      var label = outcome === "related" ? "No direct answer — closest CST guidance" : "Not covered by CST guidance";
       this.bubble.insertBefore(
-        el("p", { className: "abstain-label" }, [icon("info", 16), el("span", { text: "Not covered by CST guidance" })]),
+        el("p", { className: "abstain-label", "data-testid": "outcome-label" }, [icon("info", 16), el("span", { text: label })]),
         this.bubble.firstChild
       );
     }
 
     var citations = Array.isArray(data.citations) ? data.citations.filter(function (c) { return c && typeof c === "object"; }) : [];
-    if (citations.length) this.bubble.appendChild(renderCitations(citations));
+    if (citations.length) this.bubble.appendChild(renderCitations(citations, outcome === "related" ? "Closest passages" : "Sources"));
 
     var answerId = data.answer_id;
     if (typeof answerId === "string" && answerId) {
@@ -608,7 +617,7 @@
     scrollToBottom(false);
   };
 
-  function renderCitations(citations) {
+  function renderCitations(citations, heading) {
     var list = el("ul", { className: "chips" });
     var details = el("div", { className: "details" });
     var pairs = [];
@@ -641,6 +650,14 @@
       var children = [el("p", { className: "detail-title", text: "[" + n + "] " + title })];
       if (metaParts.length) children.push(el("p", { className: "detail-meta", text: metaParts.join(" \u00b7 ") }));
       else children.push(el("div", { className: "detail-meta" }));
+      var newer = typeof c.superseded_by_title === "string" && c.superseded_by_title.trim()
+        ? c.superseded_by_title.trim()
+        : (typeof c.superseded_by === "string" ? c.superseded_by.trim() : "");
+      if (newer) {
+        children.push(el("p", { className: "superseded", "data-testid": "superseded-flag", text: "Superseded by " + newer }));
+        chip.classList.add("is-superseded");
+        chip.setAttribute("title", title + " (superseded by " + newer + ")");
+      }
       if (typeof c.text === "string" && c.text.trim()) {
         children.push(el("blockquote", { className: "detail-text", text: c.text.trim() }));
       }
@@ -681,7 +698,7 @@
       });
     });
 
-    return el("div", { className: "sources" }, [el("p", { className: "sources-heading", text: "Sources" }), list, details]);
+    return el("div", { className: "sources" }, [el("p", { className: "sources-heading", text: heading || "Sources" }), list, details]);
   }
 
   function renderFeedback(answerId) {

@@ -260,7 +260,9 @@ def main():
                 errors.append(f"{tag}: repeated key term in absent")
             bad = [t for t in absent if not re.search(r"[a-z0-9£$€%]", fold(t)) or len(t.split()) > MAX_TERM_WORDS]
             if bad:
-                errors.append(f"{tag}: key terms must be 1-{MAX_TERM_WORDS} words, each term with a letter, digit, £, $, € or %: {bad}")
+                errors.append(
+                    f"{tag}: key terms must be 1-{MAX_TERM_WORDS} words, each term with a letter, digit, £, $, € or %: {bad}"
+                )
                 continue
             regs = [term_regex(t) for t in absent]
             for d, txt, ftxt in windows:

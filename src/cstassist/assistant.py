@@ -10,17 +10,34 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .answerability import Judge, Model, Verdict
 from .answering import Answerer, create_answerer
-from .conversation import ConversationStore, resolve
+from .conversation import ConversationStore
 from .documents import Answer, Passage
 from .embedding import Embedder, create_embedder
 from .errors import BadRequest, NotFound
 from .filters import Filters
+from .followup import resolve
 from .index import DocumentInfo, Index
 from .retrieval import HybridRetriever, Mode
 from .settings import Settings
 
 MAX_K = 50
+
+
+def _model(settings: Settings) -> Model:
+    """The bundled answerability model, with the thresholds the settings override (if any)."""
+    model = Model.bundled()
+    r = settings.retrieval
+    if r.answer_at is not None or r.related_at is not None:
+        from dataclasses import replace
+
+        model = replace(
+            model,
+            answer_at=model.answer_at if r.answer_at is None else r.answer_at,
+            related_at=model.related_at if r.related_at is None else r.related_at,
+        )
+    return model
 
 
 @dataclass
@@ -38,6 +55,7 @@ class Assistant:
         self.embedder = embedder
         self.retriever = HybridRetriever(index, embedder, settings.retrieval)
         self.answerer = answerer or create_answerer(settings.llm, settings.retrieval)
+        self.judge = Judge(_model(settings))
         self.conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
 
     @classmethod
@@ -89,12 +107,32 @@ class Assistant:
         if conversation_id is not None and (not isinstance(conversation_id, str) or not 8 <= len(conversation_id) <= 64):
             raise BadRequest("conversation_id must be a string of 8 to 64 characters")
         conversation_id = conversation_id or ConversationStore.new_id()
-        query = resolve(question, self.conversations.last_resolved(conversation_id))
-        passages = self.retriever.search(query, k, flt, mode)
-        answer = self.answerer.answer(question, query, passages)
+        previous_query = self.conversations.last_resolved(conversation_id)
+        query = resolve(question, previous_query)
+        previous = None
+        if query != question and previous_query:  # a follow-up: its answer must not repeat the last one
+            previous = self._answer(previous_query, previous_query, k, flt, mode).text
+        answer = self._answer(question, query, k, flt, mode, previous)
         answer_id = uuid.uuid4().hex
         self.conversations.add(conversation_id, question, query, answer_id)
         return Reply(answer, conversation_id, answer_id, (time.perf_counter() - started) * 1000)
+
+    def _answer(self, question: str, query: str, k: int, flt: Filters, mode: Mode | None, previous: str | None = None) -> Answer:
+        passages = self.retriever.search(query, k, flt, mode)
+        verdict = self.verdict(question, query, passages, flt)
+        return self.answerer.answer(question, query, passages, verdict, previous)
+
+    def verdict(self, question: str, query: str, passages: list[Passage], flt: Filters, every_signal: bool = False) -> Verdict:
+        """Whether ``passages`` answer the question: the outcome and the signals it was decided on."""
+        lexical = self.index.lexical()
+        return self.judge.judge(
+            query,
+            question,
+            passages,
+            lambda tokens: lexical.document_frequency(tokens, flt),
+            self.embedder.embed_query,
+            every_signal,
+        )
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
         return self.index.documents(audiences)

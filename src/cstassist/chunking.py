@@ -16,6 +16,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .documents import Chunk, chunk_id
 from .parsing import Element
+from .text import terms
 
 MAX_CHARS = 1000  # ~200-250 tokens: short enough to quote, long enough to carry an answer
 MIN_CHARS = 350
@@ -79,10 +80,29 @@ def _pieces(el: Element) -> list[str]:
     return [p.strip() for p in _splitter.split_text(text) if p.strip()]
 
 
-def chunk_elements(document_id: str, elements: list[Element]) -> list[Chunk]:
-    """Pack elements into chunks along headings and pages, with stable content-derived ids."""
+def _governed(path: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """In a listing, a heading governs an item only when the item names it (all its content words): a
+    series title above a run of unrelated papers must not label them. Otherwise the item is cited by the
+    headings above that one, or by the document alone."""
+    found = terms(text)
+    while path and not terms(path[-1]) <= found:
+        path = path[:-1]
+    return path
+
+
+def chunk_elements(document_id: str, elements: list[Element], listing: bool = False) -> list[Chunk]:
+    """Pack elements into chunks along headings and pages, with stable content-derived ids.
+
+    ``listing``: the document is a list of independent items (a policy library, a catalogue; the manifest's
+    ``layout: listing``): each item is its own chunk, never packed with its neighbours, and is labelled by a
+    heading only when it names that heading (``_governed``)."""
     groups: list[tuple[tuple[str, ...], int | None, bool, list[str]]] = []
     for path, el in sections(elements):
+        if listing:
+            path = _governed(path, el.text)
+            for piece in _pieces(el):
+                groups.append((path, el.page, el.hidden, [piece]))
+            continue
         for piece in _pieces(el):
             if groups:
                 gpath, gpage, ghidden, parts = groups[-1]
@@ -94,7 +114,8 @@ def chunk_elements(document_id: str, elements: list[Element]) -> list[Chunk]:
                     groups[-1] = (gpath, gpage, ghidden or el.hidden, parts)
                     continue
             groups.append((path, el.page, el.hidden, [piece]))
-    groups = _merge_runts(groups)
+    if not listing:
+        groups = _merge_runts(groups)
 
     seen: Counter[str] = Counter()
     chunks = []

@@ -23,6 +23,8 @@ class DocumentMeta:
     author: str | None = None
     url: str | None = None
     audience: Audience = "public"
+    superseded_by: str | None = None  # the document id that replaces this one (manifest ``superseded_by``)
+    superseded_by_title: str | None = None
 
     @property
     def published_ord(self) -> int:
@@ -68,6 +70,8 @@ class Chunk:
             "ordinal": self.ordinal,
             "page": self.page if self.page is not None else -1,
             "hidden_text": self.hidden_text,
+            "superseded_by": doc.superseded_by or "",
+            "superseded_by_title": doc.superseded_by_title or "",
         }
         return meta
 
@@ -95,8 +99,18 @@ class Passage:
     audience: str = "public"
     score: float = 0.0
     similarity: float | None = None  # cosine similarity to the query, when the dense search saw it
+    superseded_by: str | None = None  # the id of the document that replaces this passage's document
+    superseded_by_title: str | None = None
     window_scores: tuple[float, ...] = ()  # cosine of each of its sentence windows (cstassist.windows), when stored
     ranks: dict[str, int] = field(default_factory=dict)
+    # the windows' own vectors, kept for signals that compare them with a variant of the query
+    window_vectors: Any = field(default=None, repr=False, compare=False)
+
+    def set_windows(self, vectors: Any, query_vector: Any) -> None:
+        """Keep the passage's window vectors and each one's cosine to ``query_vector`` (none stored: nothing)."""
+        if vectors is not None:
+            self.window_vectors = vectors
+            self.window_scores = tuple(float(x) for x in vectors @ query_vector)
 
     @property
     def window_similarity(self) -> float | None:
@@ -118,10 +132,14 @@ class Passage:
             text=text,
             kind=str(meta.get("kind", "")),
             audience=str(meta.get("audience", "public")),
+            superseded_by=str(meta.get("superseded_by") or "") or None,
+            superseded_by_title=str(meta.get("superseded_by_title") or "") or None,
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("window_vectors", None)
+        return out
 
     def citation_facts(self) -> dict[str, Any]:
         """What a citation shows: where the passage comes from (document, section, page, date, link)."""
@@ -133,6 +151,8 @@ class Passage:
             "page": self.page,
             "published": self.published,
             "url": self.url,
+            "superseded_by": self.superseded_by,
+            "superseded_by_title": self.superseded_by_title,
         }
 
 
@@ -145,10 +165,26 @@ class Citation:
         return {"n": self.n, **self.passage.citation_facts(), "text": self.passage.text}
 
 
+Outcome = Literal["answer", "related", "none"]
+
+
 @dataclass
 class Answer:
+    """What the member reads: ``outcome`` says whether the guidance answers the question.
+
+    ``answer``: ``text`` quotes the answer, each sentence cited. ``related``: no direct answer; ``text``
+    says so and lists the closest guidance, cited. ``none``: nothing relevant; no citations.
+    """
+
     text: str
     citations: list[Citation]
-    abstained: bool
+    outcome: Outcome
     query: str  # what was searched (after follow-up resolution)
     flagged: list[str] = field(default_factory=list)  # sentences dropped by citation checking
+    confidence: float | None = None  # the answerability model's probability that the passages answer it
+    signals: dict[str, float] = field(default_factory=dict)  # what that probability was computed from
+
+    @property
+    def abstained(self) -> bool:
+        """No direct answer (``related`` or ``none``): kept for clients written before outcomes."""
+        return self.outcome != "answer"

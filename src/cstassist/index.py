@@ -15,7 +15,7 @@ from .lexical import LexicalIndex
 from .settings import Settings
 from .state import Ledger
 from .store import ChromaStore
-from .windows import WINDOWS_KEY, window_similarities
+from .windows import WINDOWS_KEY, window_vectors
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Index:
                 continue
             p = Passage.from_record(cid, text, meta)
             p.similarity = sim
-            p.window_scores = window_similarities(meta, vector)
+            p.set_windows(window_vectors(meta, vector.shape[-1]), vector)
             out.append(p)
         return out
 
@@ -122,7 +122,7 @@ class Index:
                 p = Passage.from_record(cid, text, meta)
                 if query_vector is not None and vector is not None:
                     p.similarity = float(np.dot(vector, query_vector))
-                    p.window_scores = window_similarities(meta, query_vector)
+                    p.set_windows(window_vectors(meta, query_vector.shape[-1]), query_vector)
                 out[cid] = p
         return out
 

@@ -108,6 +108,23 @@ class LexicalIndex:
         extra = {cid: float(scores[positions[cid]]) if cid in positions else 0.0 for cid in also}
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0], extra
 
+    def document_frequency(self, tokens: list[str], filters: Filters) -> tuple[int, dict[str, int]]:
+        """How many passages the filters allow, and in how many of those each (stemmed) token occurs.
+
+        Counted within the caller's audiences only, so what a signal built on it reveals is what the caller
+        could search anyway (a term found only in members-only passages counts as absent for the public)."""
+        mask = self.mask(filters)
+        visible = int(mask.sum())
+        if self.retriever is None or not tokens:
+            return visible, {t: 0 for t in tokens}
+        vocab = self.retriever.vocab_dict
+        indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
+        out = {}
+        for t in tokens:
+            i = vocab.get(t)
+            out[t] = 0 if i is None else int(mask[indices[indptr[i] : indptr[i + 1]]].sum())
+        return visible, out
+
     def _positions(self) -> dict[str, int]:
         if "_pos" not in self.__dict__:
             self.__dict__["_pos"] = {cid: i for i, cid in enumerate(self.ids)}

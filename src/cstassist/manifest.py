@@ -10,7 +10,17 @@ documents:
     url: https://cstuk.org.uk/...             # optional
     audience: public                          # public (default) or members
     id: strong-trust                          # optional stable document id, default from the path
+    superseded_by: strong-trust-2025.md       # optional: the file (or id) in this manifest that replaces it
+    layout: listing                           # optional: the file lists independent items (see below)
 ```
+
+``layout: listing`` marks a file whose paragraphs are independent items (a policy library listing paper
+after paper under a few headings): each item becomes its own passage, and is cited under a heading only
+when it names that heading, otherwise by the document alone, so no item is cited under an unrelated
+heading that happens to sit above it.
+
+A superseded document stays searchable, but ranks below its replacement, and answers quoting it say
+so and name the newer one.
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ from .documents import AUDIENCES, DocumentMeta, published_ord
 from .errors import BadRequest
 
 MANIFEST_NAME = "manifest.yaml"
-_FIELDS = {"file", "title", "kind", "published", "author", "url", "audience", "id"}
+_FIELDS = {"file", "title", "kind", "published", "author", "url", "audience", "id", "superseded_by", "layout"}
+LAYOUTS = ("prose", "listing")
 
 
 @dataclass(frozen=True)
@@ -62,9 +73,34 @@ def load_manifest(folder: Path) -> dict[str, ManifestEntry]:
         audience = entry.get("audience", "public")
         if audience not in AUDIENCES:
             raise BadRequest(f"{where} ({entry['file']}): audience must be 'public' or 'members', not {audience!r}")
+        if entry.get("layout", "prose") not in LAYOUTS:
+            raise BadRequest(f"{where} ({entry['file']}): layout must be 'prose' or 'listing', not {str(entry['layout'])[:40]!r}")
         if entry.get("published") is not None and published_ord(str(entry["published"])) == 0:
             raise BadRequest(f"{where} ({entry['file']}): published must look like 2022, 2022-02 or 2022-02-01")
         out[entry["file"]] = ManifestEntry({k: (str(v) if k == "published" else v) for k, v in entry.items()})
+    return _resolve_superseded(out, path)
+
+
+def _resolve_superseded(entries: dict[str, ManifestEntry], path: Path) -> dict[str, ManifestEntry]:
+    """Each ``superseded_by`` resolved to the newer document's id and title (both part of the older entry's
+    fingerprint, so a renamed replacement re-labels the older document's passages on the next ingest)."""
+    by_name = {name: e for name, e in entries.items()}
+    by_name.update({str(e.fields["id"]): e for e in entries.values() if e.fields.get("id")})
+    out = {}
+    for name, entry in entries.items():
+        target = entry.fields.get("superseded_by")
+        if target is None:
+            out[name] = entry
+            continue
+        newer = by_name.get(str(target))
+        if newer is None or newer is entry:
+            raise BadRequest(f"{path} ({name}): superseded_by {str(target)[:100]!r} is not another file or id in this manifest")
+        newer_name = newer.fields["file"]
+        newer_title = newer.fields.get("title") or Path(newer_name).stem.replace("-", " ").replace("_", " ").capitalize()
+        fields = dict(entry.fields)
+        fields["superseded_by"] = str(newer.fields.get("id") or default_document_id(newer_name))
+        fields["superseded_by_title"] = str(newer_title)
+        out[name] = ManifestEntry(fields)
     return out
 
 
@@ -87,4 +123,6 @@ def document_meta(relative: str, entry: ManifestEntry | None, inferred_title: st
         author=f.get("author"),
         url=f.get("url"),
         audience=f.get("audience", "public"),
+        superseded_by=f.get("superseded_by"),
+        superseded_by_title=f.get("superseded_by_title"),
     )

@@ -72,6 +72,7 @@ class HybridRetriever:
             fused = {cid: sum(1.0 / (self.settings.rrf_k + r) for r in p.ranks.values()) for cid, p in by_id.items()}
         else:
             fused = self._score_fusion(by_id, bm25)
+        fused = self._demote_superseded(fused, by_id)
         return self._distinct(sorted(fused, key=lambda c: -fused[c]), by_id, fused, k)
 
     def _score_fusion(self, by_id: dict[str, Passage], bm25: dict[str, float]) -> dict[str, float]:
@@ -85,6 +86,25 @@ class HybridRetriever:
         w, ww = self.settings.dense_weight, self.settings.window_weight
         fused = (1 - ww) * (w * dense + (1 - w) * lexical) + ww * windows
         return dict(zip(ids, fused.tolist()))
+
+    def _demote_superseded(self, fused: dict[str, float], by_id: dict[str, Passage]) -> dict[str, float]:
+        """A passage whose document is superseded scores ``superseded_weight`` of its score, and never above the
+        best candidate from the document that replaces it."""
+        if not any(p.superseded_by for p in by_id.values()):
+            return fused
+        best_of: dict[str, float] = {}
+        for cid, score in fused.items():
+            doc = by_id[cid].document_id
+            best_of[doc] = max(best_of.get(doc, float("-inf")), score)
+        out = dict(fused)
+        for cid, score in fused.items():
+            newer = by_id[cid].superseded_by
+            if newer:
+                score *= self.settings.superseded_weight
+                if newer in best_of:
+                    score = min(score, best_of[newer] - 1e-6)
+                out[cid] = score
+        return out
 
     def _distinct(self, order: list[str], by_id: dict[str, Passage], fused: dict[str, float], k: int) -> list[Passage]:
         """The first ``k`` passages in ``order`` that are not near-duplicates of one already taken."""

@@ -86,9 +86,25 @@ class RetrievalSettings(BaseModel):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
     mode: Literal["hybrid", "dense", "lexical"] = Field("hybrid", description="hybrid fuses both; the others are baselines.")
-    abstain_below: float = Field(
-        0.40,
-        description="Abstain when the best passage's cosine similarity to the question is below this (chosen from the eval set, see evals/README.md).",
+    answer_at: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Override the answerability model's threshold for a direct answer (probability that the passages "
+        "answer the question). Unset: the threshold chosen by cross-validation and shipped with the model (evals/README.md).",
+    )
+    related_at: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Override the threshold below which nothing relevant is shown (outcome none rather than related).",
+    )
+    superseded_weight: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="A passage from a document the manifest marks superseded_by another scores this share of its fused score, "
+        "so it ranks below its replacement.",
     )
 
 

@@ -25,6 +25,19 @@ def terms(text: str) -> set[str]:
     return set(tokenize([text])[0])
 
 
+# stems of the words that frame a question rather than name its subject ("how many", "what does ... do"),
+# which the BM25 stop-word list keeps: left out of the answerability signals and span choice
+QUESTION_WORDS = frozenset(
+    "how what which who whom whose when where why whether doe do did done can could would should shall will may might "
+    "must mani much ani some tell explain describ say said anyth someth way our we us i my me you your need".split()
+)
+
+
+def question_terms(text: str) -> set[str]:
+    """The question's content words (stemmed), without the words that only frame it as a question."""
+    return terms(text) - QUESTION_WORDS
+
+
 def coverage(claim: str, evidence: str) -> float:
     """Share of the claim's content words that the evidence contains (0..1)."""
     c = terms(claim)

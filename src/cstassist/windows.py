@@ -26,7 +26,7 @@ MAX_WINDOWS = 16  # a passage with more sentences gets wider steps between windo
 WINDOWS_KEY = "windows"
 
 
-def _starts(n_sentences: int) -> list[int]:
+def starts_of(n_sentences: int) -> list[int]:
     """Index of the first sentence of each window of a passage with ``n_sentences`` sentences."""
     if n_sentences <= WINDOW_SENTENCES:
         return [0] if n_sentences else []
@@ -37,13 +37,13 @@ def _starts(n_sentences: int) -> list[int]:
 def sentence_windows(text: str) -> list[str]:
     """The passage's spans of ``WINDOW_SENTENCES`` consecutive sentences (the whole text when it has fewer)."""
     sents = sentences(text)
-    return [" ".join(sents[i : i + WINDOW_SENTENCES]) for i in _starts(len(sents))]
+    return [" ".join(sents[i : i + WINDOW_SENTENCES]) for i in starts_of(len(sents))]
 
 
 def per_sentence(n: int, window_scores: tuple[float, ...]) -> list[float | None]:
     """For each of a passage's ``n`` sentences (as ``sentences`` splits it), the best score among the windows
     that contain it (None if none do, or when the scores do not fit the windows of ``n`` sentences)."""
-    starts = _starts(n)
+    starts = starts_of(n)
     if len(starts) != len(window_scores):
         return [None] * n
     out: list[float | None] = [None] * n
@@ -77,14 +77,19 @@ def embed_windows(embedder: Embedder, texts: list[str]) -> list[str]:
     return out
 
 
-def window_similarities(meta: dict[str, Any], query_vector: np.ndarray) -> tuple[float, ...]:
-    """The cosine between the query and each of the passage's windows; empty when it has none stored
-    (a passage ingested before windows existed, until the next ingest re-embeds it)."""
+def window_vectors(meta: dict[str, Any], dimension: int) -> np.ndarray | None:
+    """The passage's window vectors; None when it has none stored (a passage ingested before windows existed,
+    until the next ingest re-embeds it)."""
     blob = meta.get(WINDOWS_KEY)
     if not blob or not isinstance(blob, str):
-        return ()
+        return None
     try:
-        vectors = decode(blob, query_vector.shape[-1])
+        return decode(blob, dimension)
     except (ValueError, TypeError):
-        return ()
-    return tuple(float(x) for x in vectors @ query_vector)
+        return None
+
+
+def window_similarities(meta: dict[str, Any], query_vector: np.ndarray) -> tuple[float, ...]:
+    """The cosine between the query and each of the passage's windows; empty when it has none stored."""
+    vectors = window_vectors(meta, query_vector.shape[-1])
+    return () if vectors is None else tuple(float(x) for x in vectors @ query_vector)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from members_doc import MEMBERS_DOC_ID, MEMBERS_MANIFEST_ENTRY, MEMBERS_TEXT
+from superseded_docs import MANIFEST_ENTRIES, NEW_ID, NEW_TEXT, OLD_ID, OLD_TEXT
 
 from cstassist.settings import LimitSettings, Settings
 
@@ -27,15 +28,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def api_corpus(tmp_path_factory) -> Path:
-    """A copy of the bundled corpus with the members-only briefing added (file and manifest entry)."""
+    """A copy of the bundled corpus with the members-only briefing and a superseded/replacement pair added."""
     dest = tmp_path_factory.mktemp("api-corpus") / "corpus"
     shutil.copytree(ROOT / "corpus", dest)
     for f in dest.iterdir():
         f.chmod(0o644)
     (dest / f"{MEMBERS_DOC_ID}.md").write_text(MEMBERS_TEXT, encoding="utf-8")
+    (dest / f"{OLD_ID}.md").write_text(OLD_TEXT, encoding="utf-8")
+    (dest / f"{NEW_ID}.md").write_text(NEW_TEXT, encoding="utf-8")
     manifest = dest / "manifest.yaml"
     text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.rstrip("\n") + "\n" + MEMBERS_MANIFEST_ENTRY, encoding="utf-8")
+    manifest.write_text(text.rstrip("\n") + "\n" + MEMBERS_MANIFEST_ENTRY + MANIFEST_ENTRIES, encoding="utf-8")
     return dest
 
 

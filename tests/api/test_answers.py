@@ -38,15 +38,15 @@ def test_question_outside_the_corpus_abstains_without_citations(client):
     assert not re.search(r"\[\d+\]", body["answer"])
 
 
-def test_question_answered_in_two_documents_cites_both(client):
-    # gold q102: the Edurio survey partnership is stated in the policy library and in the annual report
+def test_a_fact_two_documents_both_state_is_quoted_once_from_one_of_them(client):
+    # gold q102: the Edurio survey partnership is stated in the policy library and in the annual report; a
+    # second quotation would add nothing, so the answer is one span, from a document that says it
     body = ask(client, "Who does CST run its national survey of school trusts with?")
-    assert body["abstained"] is False
-    cited = {c["document_id"] for c in body["citations"]}
-    assert {"policy-library-trust-governance", "cst-annual-report-2024-25"} <= cited
+    assert body["outcome"] == "answer"
     assert "Edurio" in body["answer"]
-    for doc in ("policy-library-trust-governance", "cst-annual-report-2024-25"):
-        assert any("Edurio" in c["text"] for c in body["citations"] if c["document_id"] == doc)
+    assert len(body["citations"]) == 1
+    assert body["citations"][0]["document_id"] in {"policy-library-trust-governance", "cst-annual-report-2024-25"}
+    assert "Edurio" in body["citations"][0]["text"]
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -66,8 +66,7 @@ def test_follow_up_in_a_conversation_is_answered_in_context(client):
     assert follow["conversation_id"] == first["conversation_id"]
     assert follow["answer_id"] != first["answer_id"]
     assert follow["abstained"] is False
-    first_docs = {c["document_id"] for c in first["citations"]}
-    assert follow["citations"] and {c["document_id"] for c in follow["citations"]} <= first_docs
+    assert follow["citations"]
     assert any("chief executive" in c["text"].lower() and "performance review" in c["text"].lower() for c in follow["citations"])
 
 
@@ -81,3 +80,13 @@ def test_a_new_question_in_a_conversation_is_not_mixed_with_the_previous_one(cli
     first = ask(client, "How should the board review the chief executive's performance?")
     fresh = ask(client, "Who does CST run its national survey of school trusts with?", conversation_id=first["conversation_id"])
     assert "Edurio" in fresh["answer"]
+
+
+def test_a_follow_up_is_answered_as_a_follow_up_not_with_the_previous_answer(client):
+    first = ask(client, "How should the board review the chief executive's performance?")
+    follow = ask(client, "Who should be involved in it?", conversation_id=first["conversation_id"])
+    assert follow["answer"] != first["answer"]
+    if follow["outcome"] == "answer":
+        first_sentences = {s.strip() for s in re.split(r"(?<=[.?!])\s+", re.sub(r"\s*\[\d+\]", "", first["answer"]))}
+        follow_sentences = {s.strip() for s in re.split(r"(?<=[.?!])\s+", re.sub(r"\s*\[\d+\]", "", follow["answer"]))}
+        assert not follow_sentences <= first_sentences, "the follow-up's answer only repeats the previous one"

@@ -15,7 +15,20 @@ def test_search_returns_passages_with_citation_facts(client):
     assert len(body["results"]) == 3
     assert body["took_ms"] >= 0
     first = body["results"][0]
-    assert set(first) == {"chunk_id", "document_id", "title", "section", "page", "published", "url", "source", "text", "score"}
+    assert set(first) == {
+        "chunk_id",
+        "document_id",
+        "title",
+        "section",
+        "page",
+        "published",
+        "url",
+        "superseded_by",
+        "superseded_by_title",
+        "source",
+        "text",
+        "score",
+    }
     assert first["document_id"] == "what-is-a-strong-trust-2022"
     assert first["title"] and first["text"] and first["published"] == "2022-02"
     scores = [p["score"] for p in body["results"]]
@@ -27,8 +40,8 @@ def test_ask_as_json_returns_answer_citations_and_ids(client):
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
-    assert set(body) == {"answer", "citations", "abstained", "conversation_id", "answer_id", "took_ms"}
-    assert body["abstained"] is False
+    assert set(body) == {"answer", "outcome", "confidence", "citations", "abstained", "conversation_id", "answer_id", "took_ms"}
+    assert body["abstained"] is False and body["outcome"] == "answer" and 0.0 <= body["confidence"] <= 1.0
     assert body["answer"] and body["citations"]
     assert {"n", "chunk_id", "document_id", "title", "section", "page", "published", "url", "text"} <= set(body["citations"][0])
     assert body["conversation_id"] and body["answer_id"]
@@ -79,6 +92,8 @@ def test_documents_lists_the_bundled_corpus_with_chunk_counts(client):
         "school-trusts-insurgent-mission",
         "taking-stock-2019",
         "what-is-a-strong-trust-2022",
+        "estates-guidance-2019",
+        "estates-guidance-2024",
     }
     strong = docs["what-is-a-strong-trust-2022"]
     assert strong["title"] == "What is a strong trust? A CST discussion paper"
@@ -104,7 +119,7 @@ def test_readyz_reports_the_loaded_index(client, assistant):
     body = r.json()
     assert body["status"] == "ready"
     assert body["chunks"] == assistant.index.chunk_count() == body["lexical_chunks"]
-    assert body["documents"] == 6
+    assert body["documents"] == 8
 
 
 def test_metrics_parse_as_prometheus_and_count_requests_and_answers(make_client, assistant):

@@ -144,7 +144,7 @@ def test_widget_streams_a_cited_answer_opens_a_citation_follows_up_and_takes_fee
     assert chips.first.get_attribute("aria-expanded") == "true"
     detail_text = detail.inner_text()
     assert "CST policy library: trust governance papers" in detail_text
-    assert "Section:" in detail_text
+    assert "Published" in detail_text  # the policy library lists papers: cited by document and date, not a heading
     page.screenshot(path=str(artifacts / "widget-citation.png"))
 
     # a follow-up continues the conversation and is answered in context
@@ -168,6 +168,41 @@ def test_widget_streams_a_cited_answer_opens_a_citation_follows_up_and_takes_fee
     row = feedback_rows(api_settings.data_dir)[answer_id]
     assert (row["rating"], row["comment"], row["question"]) == ("up", "Clear and well sourced", QUESTION)
     page.screenshot(path=str(artifacts / "widget-feedback.png"))
+    assert page.js_errors == []
+
+
+def test_widget_renders_each_outcome_distinctly_and_flags_a_superseded_source(page_at, artifacts):
+    from superseded_docs import NEW_TITLE, OLD_ONLY_QUESTION
+    from test_outcomes import ANSWER, NONE, RELATED
+
+    page = page_at()
+    page.locator(tid("launcher")).click()
+    answer, _ = ask_in_widget(page, ANSWER, 1)
+    assert answer.get_attribute("data-outcome") == "answer" and answer.get_attribute("data-abstained") is None
+    assert answer.locator(tid("outcome-label")).count() == 0
+    assert answer.locator(".sources-heading").inner_text() == "Sources"
+
+    related, _ = ask_in_widget(page, RELATED, 2)
+    assert related.get_attribute("data-outcome") == "related" and related.get_attribute("data-abstained") == "true"
+    assert "No direct answer" in related.locator(tid("outcome-label")).inner_text()
+    assert related.locator(".sources-heading").inner_text() == "Closest passages"
+    assert related.locator(tid("citation-chip")).count() >= 1
+    related_colour = related.locator(".bubble").evaluate("el => getComputedStyle(el).borderLeftColor")
+    page.screenshot(path=str(artifacts / "widget-related.png"))
+
+    none, _ = ask_in_widget(page, NONE, 3)
+    assert none.get_attribute("data-outcome") == "none" and none.get_attribute("data-abstained") == "true"
+    assert "Not covered by CST guidance" in none.locator(tid("outcome-label")).inner_text()
+    assert none.locator(tid("citation-chip")).count() == 0
+    assert none.locator(".bubble").evaluate("el => getComputedStyle(el).borderLeftColor") != related_colour
+
+    old, _ = ask_in_widget(page, OLD_ONLY_QUESTION, 4)
+    old.locator(tid("citation-chip")).first.click()
+    flag = old.locator(tid("superseded-flag")).first
+    flag.wait_for(state="visible")
+    assert flag.inner_text() == f"Superseded by {NEW_TITLE}"
+    assert "Published" in old.locator(tid("citation-detail")).first.inner_text()  # each source's date is shown
+    page.screenshot(path=str(artifacts / "widget-superseded.png"))
     assert page.js_errors == []
 
 

@@ -195,3 +195,20 @@ def test_hidden_text_marks_its_chunk():
 )
 def test_title_is_the_first_title_element(elements, expected):
     assert infer_title(elements) == expected
+
+
+def test_in_a_listing_each_item_is_its_own_chunk_and_a_heading_labels_only_the_items_that_name_it():
+    elements = [
+        title("Rising Strong"),
+        para("‘Rising Strong’ is a series of essays from CST members recording the leadership response to COVID-19."),
+        para("The performance review of the chief executive is one of a trust board’s most significant responsibilities."),
+        para("This guidance offers a process or framework for auditing organisational culture in a school trust."),
+    ]
+    chunks = chunk_elements("library", elements, listing=True)
+    assert len(chunks) == 3
+    assert [c.section for c in chunks] == ["Rising Strong", "", ""]
+
+
+def test_outside_a_listing_the_heading_governs_every_paragraph_below_it():
+    elements = [title("Advocate"), para(PARAS[0]), para(PARAS[1])]
+    assert {c.section for c in chunk_elements("report", elements)} == {"Advocate"}

@@ -11,12 +11,19 @@ import re
 
 import pytest
 
+from cstassist.answerability import Verdict
 from cstassist.answering import SUPPORT_THRESHOLD, LLMAnswerer, check_citations
 from cstassist.assistant import Assistant
 from cstassist.documents import Passage
 from cstassist.ingest import ingest
 from cstassist.settings import LLMSettings, RetrievalSettings
-from cstassist.text import coverage
+from cstassist.text import coverage, question_terms
+
+
+def _answer_verdict(question: str) -> Verdict:
+    """The judge's decision handed to the answerer: answer (these tests are about what the model writes)."""
+    return Verdict("answer", 0.9, {}, {t: 1.0 for t in question_terms(question)})
+
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -86,11 +93,10 @@ def test_answers_from_the_real_model_keep_only_supported_cited_sentences(corpus_
 def test_model_claims_not_in_the_cited_passages_are_dropped(embedder, llm_server):
     # the passages say nothing about the question, so whatever the model writes from its own knowledge
     # and cites as [1] is unsupported and must not survive the citation check
-    answerer = LLMAnswerer(
-        LLMSettings(base_url=llm_server, model="smollm2", max_tokens=120), RetrievalSettings(abstain_below=-1.0)
-    )
+    answerer = LLMAnswerer(LLMSettings(base_url=llm_server, model="smollm2", max_tokens=120), RetrievalSettings())
     passages = [_passage(1, "The board of trustees holds the chief executive to account for the outcomes of all pupils.")]
-    answer = answerer.answer("At what temperature does water boil at sea level?", "water boiling point", passages)
+    q = "At what temperature does water boil at sea level?"
+    answer = answerer.answer(q, "water boiling point", passages, _answer_verdict(q))
     assert "100" not in re.sub(r"\[\d+\]", "", answer.text)
     _assert_grounded(answer)
 
@@ -130,8 +136,9 @@ def test_citation_check_drops_unsupported_sentences_and_dangling_markers():
 
 
 def test_an_unreachable_model_falls_back_to_the_extractive_answer():
-    answerer = LLMAnswerer(LLMSettings(base_url="http://127.0.0.1:9/v1", timeout_s=2), RetrievalSettings(abstain_below=0.0))
+    answerer = LLMAnswerer(LLMSettings(base_url="http://127.0.0.1:9/v1", timeout_s=2), RetrievalSettings())
     passages = [_passage(1, "Strong boards review the chief executive's performance every year against agreed objectives.")]
-    answer = answerer.answer("how often is the CEO reviewed?", "how often is the CEO reviewed?", passages)
+    q = "how often is the CEO reviewed?"
+    answer = answerer.answer(q, q, passages, _answer_verdict(q))
     assert not answer.abstained and "[1]" in answer.text
     assert any("llm unavailable" in f for f in answer.flagged)

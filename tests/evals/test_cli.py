@@ -41,7 +41,7 @@ def test_eval_writes_reports_and_the_gate_sets_the_exit_status(corpus_index, gol
         "hybrid",
         "--out",
         str(out),
-        "--abstain-below",
+        "--answer-at",
         "0.2",
     ]
     assert main([*argv, "--gate", "--thresholds", str(impossible)]) == 1
@@ -49,7 +49,7 @@ def test_eval_writes_reports_and_the_gate_sets_the_exit_status(corpus_index, gol
     assert "GATE FAILED" in captured.err and "hit_at_1" in captured.err
     assert captured.out.splitlines()[1].split() == ["metric", "hybrid"]
     report = json.loads((out / "latest.json").read_text())
-    assert report["abstain_below"] == 0.2 and report["gold"]["items"] == 4 and (out / "latest.html").exists()
+    assert report["answerability"]["answer_at"] == 0.2 and report["gold"]["items"] == 4 and (out / "latest.html").exists()
     assert len(list(out.glob("eval-*.html"))) == 1
 
     assert main([*argv, "--sweep"]) == 0

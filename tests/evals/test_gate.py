@@ -38,12 +38,12 @@ def test_lexical_only_pipeline_fails_the_gate(eval_report):
     assert any(f.startswith("recall_at_k:") for f in failures), failures
 
 
-def test_recorded_similarity_predicts_the_answerers_abstentions(eval_report, eval_assistant):
-    """The sweep scores thresholds from each record's best similarity; that only works if it is what
-    the answerer itself compares with ``abstain_below``."""
-    threshold = eval_assistant.settings.retrieval.abstain_below
+def test_recorded_confidence_predicts_the_outcomes(eval_report, eval_assistant):
+    """The answerability curve and the model fitting read each record's confidence and signals; that only
+    works if they are what the assistant itself decided on."""
+    model = eval_assistant.judge.model
     for r in eval_report["questions"]["hybrid"]:
-        assert r["abstained"] == (r["best_similarity"] < threshold), r["id"]
+        assert r["outcome"] == model.outcome(r["confidence"]), r["id"]
 
 
 def test_follow_ups_are_searched_with_the_conversations_context(eval_report, gold_items):

@@ -9,7 +9,7 @@ import pytest
 
 from cstassist.documents import Answer, Citation, Passage
 from cstassist.evals import metrics
-from cstassist.evals.abstention import choose, format_sweep, sweep
+from cstassist.evals.abstention import format_sweep, sweep
 from cstassist.evals.gate import Thresholds, check_gate
 from cstassist.evals.gold import GoldError, GoldItem, Target, load_gold
 from cstassist.evals.harness import covers, score_answer, score_retrieval, summarize
@@ -109,27 +109,37 @@ def test_retrieval_record_for_an_answerable_and_an_unanswerable_item():
 
 def test_answer_scoring_evidence_citation_precision_and_markers():
     good, other = passage("paper", "CST proposes five domains."), passage("paper", "Unrelated text.")
-    answer = Answer("CST proposes five domains. [1] Also this. [2]", [Citation(1, good), Citation(2, other)], False, "q")
+    answer = Answer("CST proposes five domains. [1] Also this. [2]", [Citation(1, good), Citation(2, other)], "answer", "q")
     scored = score_answer(SINGLE, answer)
     assert scored["evidence_found"] is True
+    assert scored["evidence_in_text"] is True  # strict: the evidence is in the answer text itself
+    only_cited = score_answer(SINGLE, Answer("See this. [1]", [Citation(1, good)], "answer", "q"))
+    assert only_cited["evidence_found"] is True and only_cited["evidence_in_text"] is False
     assert scored["citation_precision"] == 0.5
     assert scored["markers_resolve"] is True
-    abstained = score_answer(SINGLE, Answer("I couldn't find that.", [], True, "q"))
+    abstained = score_answer(SINGLE, Answer("I couldn't find that.", [], "none", "q"))
     assert abstained["evidence_found"] is False and abstained["citation_precision"] is None
-    dangling = score_answer(NONE, Answer("Paris [3].", [Citation(1, other)], False, "q"))
+    dangling = score_answer(NONE, Answer("Paris [3].", [Citation(1, other)], "answer", "q"))
     assert dangling["markers_resolve"] is False and dangling["evidence_found"] is None
 
 
-def _rec(kind: str, best: float, rank: int | None = 1, abstained: bool = False) -> dict:
+def _rec(kind: str, best: float, rank: int | None = 1, abstained: bool = False, outcome: str | None = None) -> dict:
     rec = {
         "kind": kind,
         "type": "single-document" if kind == "answerable" else "unanswerable",
         "best_similarity": best,
+        "confidence": best,
+        "outcome": outcome or ("none" if abstained else "answer"),
         "search_ms": 10.0,
         "ask_ms": 20.0,
         "abstained": abstained,
         "abstention_correct": abstained != (kind == "answerable"),
-        "answer": {"evidence_found": kind == "answerable" and not abstained, "citation_precision": None, "markers_resolve": True},
+        "answer": {
+            "evidence_found": kind == "answerable" and not abstained,
+            "evidence_in_text": (kind == "answerable") if not abstained and kind == "answerable" else None,
+            "citation_precision": None,
+            "markers_resolve": True,
+        },
     }
     if kind == "answerable":
         rec.update(first_hit_rank=rank, recall=1.0 if rank else 0.0, reciprocal_rank=1 / rank if rank else 0.0, ndcg=1.0)
@@ -142,24 +152,36 @@ def test_summary_rates_over_the_right_populations():
         _rec("answerable", 0.5, None, abstained=True),
         _rec("unanswerable", 0.2, abstained=True),
         _rec("unanswerable", 0.55),
+        _rec("unanswerable", 0.3, abstained=True, outcome="related"),
     ]
+    recs[0]["split"], recs[1]["split"] = "heldout", "heldout"
     s = summarize(recs, k=5)
-    assert (s["answerable"], s["unanswerable"]) == (2, 2)
+    assert s["answer_rate"] == 0.5 and s["evidence_in_answer_text"] == 1.0
+    assert s["false_answer_rate"] == 1 / 3 and s["unanswerable_related"] == 1 / 3 and s["unanswerable_none"] == 1 / 3
+    assert s["by_split"]["heldout"]["answerable"] == 2 and s["by_split"]["dev"]["unanswerable"] == 3
+    recs.pop()
+    assert (s["answerable"], s["unanswerable"]) == (2, 3)
     assert s["hit_at_1"] == 0.5 and s["recall_at_k"] == 0.5
-    assert s["false_abstention"] == 0.5 and s["abstention_accuracy"] == 0.5
+    assert s["false_abstention"] == 0.5 and s["abstention_accuracy"] == 2 / 3
     assert s["search_ms_p50"] == 10.0 and s["by_type"]["single-document"]["n"] == 2
 
 
-def test_sweep_picks_the_most_accurate_threshold_within_the_false_abstention_budget():
-    recs = [_rec("answerable", s) for s in (0.30, 0.45, 0.50, 0.55, 0.60, 0.62, 0.64, 0.66, 0.70, 0.72)]
-    recs += [_rec("unanswerable", s) for s in (0.10, 0.20, 0.40, 0.52)]
-    result = sweep(recs, grid=(0.0, 0.25, 0.35, 0.42, 0.43, 0.44, 0.47, 0.53), max_false=0.1)
-    # 0.42-0.44 each abstain on 3 of 4 unanswerable and 1 of 10 answerable (0.47 would cost 2 of 10):
-    # the middle of the tie wins
-    assert result["chosen"]["threshold"] == 0.43
-    assert result["chosen"]["abstention_accuracy"] == 0.75 and result["chosen"]["false_abstention"] == 0.1
-    assert "<- chosen" in format_sweep(result, step=0.25, current=0.25) and "<- current" in format_sweep(result, current=0.25)
-    assert choose([{"threshold": 0.5, "abstention_accuracy": 1.0, "false_abstention": 0.5}]) is None
+def test_the_answerability_curve_counts_answers_on_each_side_of_every_threshold():
+    recs = [_rec("answerable", c) for c in (0.3, 0.6, 0.8, 0.9)] + [_rec("unanswerable", c) for c in (0.1, 0.5, 0.7)]
+    result = sweep(recs, grid=(0.0, 0.55, 0.75, 1.0), current=0.75)
+    rows = {r["threshold"]: r for r in result["rows"]}
+    assert (rows[0.0]["answer_rate"], rows[0.0]["false_answer_rate"]) == (1.0, 1.0)
+    assert (rows[0.55]["answer_rate"], rows[0.55]["false_answer_rate"]) == (0.75, 1 / 3)
+    assert (rows[0.75]["answer_rate"], rows[0.75]["false_answer_rate"]) == (0.5, 0.0)
+    assert result["auc"] == 9 / 12  # of the 12 (answerable, unanswerable) pairs, 9 rank the answerable one higher
+    assert "<- current" in format_sweep(result, step=0.25)
+
+
+def test_auc_is_the_chance_a_positive_outscores_a_negative():
+    assert metrics.auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert metrics.auc([0.1], [0.9]) == 0.0
+    assert metrics.auc([0.5], [0.5]) == 0.5
+    assert metrics.auc([], [0.5]) is None
 
 
 def test_gate_reports_each_metric_below_its_floor_or_above_its_ceiling():
