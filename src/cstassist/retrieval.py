@@ -88,23 +88,10 @@ class HybridRetriever:
         return dict(zip(ids, fused.tolist()))
 
     def _demote_superseded(self, fused: dict[str, float], by_id: dict[str, Passage]) -> dict[str, float]:
-        """A passage whose document is superseded scores ``superseded_weight`` of its score, and never above the
-        best candidate from the document that replaces it."""
-        if not any(p.superseded_by for p in by_id.values()):
-            return fused
-        best_of: dict[str, float] = {}
-        for cid, score in fused.items():
-            doc = by_id[cid].document_id
-            best_of[doc] = max(best_of.get(doc, float("-inf")), score)
-        out = dict(fused)
-        for cid, score in fused.items():
-            newer = by_id[cid].superseded_by
-            if newer:
-                score *= self.settings.superseded_weight
-                if newer in best_of:
-                    score = min(score, best_of[newer] - 1e-6)
-                out[cid] = score
-        return out
+        """A passage whose document is superseded scores ``superseded_weight`` of its score: where the newer
+        document says the same thing it comes first, and what only the older one says is still found."""
+        w = self.settings.superseded_weight
+        return {cid: score * w if by_id[cid].superseded_by else score for cid, score in fused.items()}
 
     def _distinct(self, order: list[str], by_id: dict[str, Passage], fused: dict[str, float], k: int) -> list[Passage]:
         """The first ``k`` passages in ``order`` that are not near-duplicates of one already taken."""

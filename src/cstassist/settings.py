@@ -100,11 +100,11 @@ class RetrievalSettings(BaseModel):
         description="Override the threshold below which nothing relevant is shown (outcome none rather than related).",
     )
     superseded_weight: float = Field(
-        0.7,
+        0.8,
         ge=0.0,
         le=1.0,
-        description="A passage from a document the manifest marks superseded_by another scores this share of its fused score, "
-        "so it ranks below its replacement.",
+        description="A passage from a document the manifest marks superseded_by another scores this share of its fused score "
+        "(where the newer document says the same, it ranks first; what only the older one says is still found).",
     )
 
 

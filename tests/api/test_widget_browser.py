@@ -180,12 +180,12 @@ def test_widget_renders_each_outcome_distinctly_and_flags_a_superseded_source(pa
     answer, _ = ask_in_widget(page, ANSWER, 1)
     assert answer.get_attribute("data-outcome") == "answer" and answer.get_attribute("data-abstained") is None
     assert answer.locator(tid("outcome-label")).count() == 0
-    assert answer.locator(".sources-heading").inner_text() == "Sources"
+    assert answer.locator(".sources-heading").text_content() == "Sources"
 
     related, _ = ask_in_widget(page, RELATED, 2)
     assert related.get_attribute("data-outcome") == "related" and related.get_attribute("data-abstained") == "true"
     assert "No direct answer" in related.locator(tid("outcome-label")).inner_text()
-    assert related.locator(".sources-heading").inner_text() == "Closest passages"
+    assert related.locator(".sources-heading").text_content() == "Closest passages"
     assert related.locator(tid("citation-chip")).count() >= 1
     related_colour = related.locator(".bubble").evaluate("el => getComputedStyle(el).borderLeftColor")
     page.screenshot(path=str(artifacts / "widget-related.png"))
