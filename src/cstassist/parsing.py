@@ -122,17 +122,15 @@ def partition_file(path: str, kind: str) -> ParsedFile:
         raw = partition_text(filename=path)
     hidden = [(why, h) for why, h in _hidden_runs(path, kind) if len(h) >= 3]
     out = []
-    found: set[int] = set()
     for el in raw:
         text = str(el).strip()
         removed = False
-        for i, (_, h) in enumerate(hidden):
+        for _, h in hidden:
             if h not in text and h in " ".join(text.split()):
                 text = " ".join(text.split())
             if h in text:
                 text = text.replace(h, " ").strip()
                 removed = True
-                found.add(i)
         if not text:
             continue
         md = el.metadata
@@ -145,7 +143,7 @@ def partition_file(path: str, kind: str) -> ParsedFile:
                 hidden=removed,
             )
         )
-    dropped += [hidden[i] for i in sorted(found)]
+    dropped += hidden  # removed above, or never extracted at all (pdfminer's fast path skips some tiny text)
     if dropped and out and not any(e.hidden for e in out):
         out[0] = Element(out[0].category, out[0].text, out[0].depth, out[0].page, hidden=True)
     if not out:

@@ -11,13 +11,13 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from live_uvicorn import start_uvicorn
 from members_doc import MEMBERS_DOC_ID, MEMBERS_MANIFEST_ENTRY, MEMBERS_TEXT
 
 from cstassist.settings import LimitSettings, Settings
@@ -109,26 +109,6 @@ def member_key(keys) -> str:
 @pytest.fixture(scope="session")
 def public_key(keys) -> str:
     return keys.create("public-site", "public")[1]
-
-
-def start_uvicorn(app: Any, port: int, max_header_bytes: int = 16 * 1024) -> tuple[Any, threading.Thread]:
-    """Serve ``app`` with uvicorn as ``cstassist serve`` does (its header-capped protocol), in a thread."""
-    import uvicorn
-
-    from cstassist.api.server import http_protocol
-
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=http_protocol(max_header_bytes)
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "uvicorn exited during start-up"
-        assert time.monotonic() < deadline, "uvicorn did not start in 30 s"
-        time.sleep(0.05)
-    return server, thread
 
 
 @pytest.fixture(scope="session")
