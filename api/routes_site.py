@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from cstassist.errors import AccessDenied
 
 from .deps import ServicesDep, charge_failure, credential
+from .schemas import ErrorOut
 from .services import Services
 
 STATIC = Path(__file__).parent / "static"
@@ -52,7 +53,7 @@ def _operator(request: Request, services: Services) -> bool:
     raise AccessDenied("this route takes the metrics token (CSTASSIST_METRICS_TOKEN) or no credential")
 
 
-@router.get("/readyz", tags=["health"])
+@router.get("/readyz", tags=["health"], responses={s: {"model": ErrorOut} for s in (401, 429, 503)})
 def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     """The model and index are loaded and readable. Index figures only with the metrics token."""
     operator = _operator(request, services)

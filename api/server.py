@@ -3,7 +3,7 @@
 uvicorn's httptools protocol buffers a request's headers without limit (a single 50 MB header was
 accepted and slowed every other request while it was parsed). ``HeadLimitedProtocol`` counts the bytes
 of each request head as they arrive and answers 431 once they pass the limit, before the head is
-complete, so an oversized head costs at most one read buffer. ``RequestMiddleware`` checks the same
+complete, so an oversized head costs at most a read buffer or two. ``RequestMiddleware`` checks the same
 limit again inside the app, for any other server.
 """
 
@@ -28,20 +28,24 @@ class HeadLimitedProtocol(HttpToolsProtocol):
         self.max_head_bytes = max_head_bytes
         self._in_head = True  # until the parser says the current request's headers are complete
         self._head_bytes = 0
+        self._boundary = False  # a request began or ended inside the read being parsed
 
     def data_received(self, data: bytes) -> None:
+        self._boundary = False
         super().data_received(data)
         if not self._in_head or self.transport.is_closing():
             return
-        # everything fed while the head is still incomplete belongs to the head
-        self._head_bytes += len(data)
+        # A read parsed entirely inside one incomplete head belongs to it. Where a request began or ended
+        # inside the read, how much of it is head is unknown, so it is not counted: an oversized head is
+        # still refused, at most one read (256 KiB) later. The app checks the exact size (RequestMiddleware).
+        if not self._boundary:
+            self._head_bytes += len(data)
         if self._head_bytes > self.max_head_bytes:
             self._refuse()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head = True
-        self._head_bytes = 0
+        self._in_head, self._head_bytes, self._boundary = True, 0, True
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -49,8 +53,7 @@ class HeadLimitedProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._in_head = True
-        self._head_bytes = 0
+        self._in_head, self._head_bytes, self._boundary = True, 0, True
 
     def _refuse(self) -> None:
         body = head_too_large_body(self.max_head_bytes)

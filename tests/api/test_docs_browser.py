@@ -57,5 +57,7 @@ def test_swagger_ui_shows_the_operations_offline(offline_page, live_server):
 def test_redoc_shows_the_operations_offline(offline_page, live_server):
     page = offline_page()
     page.goto(live_server + "/redoc")
-    page.wait_for_function("document.body.innerText.includes('/v1/search') && document.body.innerText.includes('/v1/ask')")
+    page.wait_for_function(
+        "document.body.innerText.includes('/v1/search') && document.body.innerText.includes('/v1/ask')", timeout=90_000
+    )
     assert page.blocked == []  # type: ignore[attr-defined]
