@@ -55,12 +55,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                 lock.release()
 
     _configure_logging()
-    # Swagger UI and ReDoc assets come from the fastapi-offline package, so /docs and /redoc work offline
+    # Swagger UI's assets come from the fastapi-offline package, so /docs works offline and calls no one:
+    # no validator badge (validator.swagger.io), and no ReDoc page (its bundle fetches its logo from a CDN)
     app: FastAPI = FastAPIOffline(
+        redoc_url=None,
         title="cstassist",
         version=__version__,
         description="Cited answers from the Confederation of School Trusts' governance papers.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     errors.install(app)
     for module in (routes_query, routes_docs, routes_access, routes_site):
