@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
+AUDIT_STAMP := $(VENV)/.installed-audit
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
@@ -29,19 +30,23 @@ run: install  ## ingest the bundled corpus if needed, then serve on http://127.0
 	$(BIN)/cstassist ingest || echo "some files failed to ingest (see above); serving what was indexed"
 	$(BIN)/cstassist serve --host 127.0.0.1 --port 8000
 
-test-deps: install $(LLM_STAMP)  ## what only the tests need: Chromium for the widget, a local LLM server
+test-deps: install $(LLM_STAMP) $(AUDIT_STAMP)  ## what only the tests need: Chromium for the widget, a local LLM server, pip-audit
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(LLM_STAMP): requirements-llm.lock
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.lock
 	touch $(LLM_STAMP)
 
+$(AUDIT_STAMP): requirements-audit.lock
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-audit.lock
+	touch $(AUDIT_STAMP)
+
 test: test-deps  ## the whole suite, slow tests included
 	$(BIN)/python -m pytest -q
 
 lint:
-	$(BIN)/ruff check src ingest api evals cli tests benchmarks
-	$(BIN)/ruff format --check src ingest api evals cli tests benchmarks
+	$(BIN)/ruff check src ingest api evals cli tests benchmarks tools
+	$(BIN)/ruff format --check src ingest api evals cli tests benchmarks tools
 
 eval: install  ## retrieval and answer quality on the gold set, with baselines; reports in evals/reports/
 	$(BIN)/cstassist eval
@@ -49,8 +54,8 @@ eval: install  ## retrieval and answer quality on the gold set, with baselines; 
 bench: install  ## speed at scale against the plain LangChain stack (see benchmarks/README.md)
 	$(BIN)/python -m benchmarks.run
 
-audit: install
-	$(BIN)/pip install -q pip-audit==2.10.0 && $(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip
+audit: install $(AUDIT_STAMP)  ## known vulnerabilities in the pinned packages; fails when it could not audit
+	$(BIN)/python tools/audit.py requirements.lock requirements-llm.lock requirements-audit.lock
 
 clean:
 	rm -rf data evals/reports test-artifacts

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from cstassist import __version__
 from cstassist.assistant import Assistant
@@ -54,11 +55,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                 lock.release()
 
     _configure_logging()
-    app = FastAPI(
+    # Swagger UI's assets come from the fastapi-offline package, so /docs works offline and calls no one:
+    # no validator badge (validator.swagger.io), and no ReDoc page (its bundle fetches its logo from a CDN)
+    app: FastAPI = FastAPIOffline(
+        redoc_url=None,
         title="cstassist",
         version=__version__,
         description="Cited answers from the Confederation of School Trusts' governance papers.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     errors.install(app)
     for module in (routes_query, routes_docs, routes_access, routes_site):
@@ -72,7 +77,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             allow_headers=["Content-Type", "Authorization", "X-API-Key"],
             expose_headers=["Retry-After", "X-Request-ID"],
         )
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body=cfg_for_middleware.limits.max_body_bytes)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        max_body=cfg_for_middleware.limits.max_body_bytes,
+        max_head=cfg_for_middleware.limits.max_header_bytes,
+    )
     return app
 
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from cstassist.access import Caller
+from cstassist.access import Caller, named_key_id
+from cstassist.errors import AccessDenied
 
 from .services import Services
 
@@ -18,19 +19,51 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def _credential(request: Request) -> str | None:
+def credential(request: Request) -> str | None:
+    """The credential a request carries; ``None`` only when it carries none.
+
+    A header that is present but empty (``Authorization: Bearer``) is a bad credential, not anonymity.
+    """
     header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" else header.strip()
-    return request.headers.get("x-api-key")
+    if header is not None:
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip() if scheme.lower() == "bearer" else header.strip()
+        if not value:
+            raise AccessDenied("empty credential")
+        return value
+    key = request.headers.get("x-api-key")
+    if key is not None and not key.strip():
+        raise AccessDenied("empty credential")
+    return key
+
+
+def client_id(request: Request) -> str:
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+def charge_failure(request: Request, services: Services, named: str | None = None) -> None:
+    """A request that failed authentication or validation costs its client one request of the rate limit
+    (raising ``RateLimited`` when that budget is spent), and a failed credential naming a key costs that
+    key's failure budget too: guessing credentials is never free, even from a client already limited."""
+    if getattr(request.state, "charged", False):
+        return
+    request.state.charged = True
+    services.limiter.check(client_id(request))
+    if named:
+        services.limiter.check(f"auth-failures:key:{named}")
 
 
 def get_caller(request: Request, services: ServicesDep) -> Caller:
     """The caller, authenticated; a bad credential is a 401, never a silent downgrade to anonymous."""
-    caller = services.auth.caller(_credential(request))
-    who = f"key:{caller.key_id}" if caller.key_id else f"ip:{request.client.host if request.client else 'unknown'}"
-    services.limiter.check(who)
+    given = None
+    try:
+        given = credential(request)
+        caller = services.auth.caller(given)
+    except AccessDenied:
+        charge_failure(request, services, named_key_id(given))
+        raise
+    request.state.charged = True
+    services.limiter.check(f"key:{caller.key_id}" if caller.key_id else client_id(request))
     return caller
 
 

@@ -11,11 +11,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cstassist.errors import CSTAssistError, RateLimited
 
+from .deps import charge_failure
+
 log = logging.getLogger("cstassist.api")
+MAX_MESSAGE_CHARS = 300  # messages may quote the caller's input; a 10,000-character id is not echoed whole
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def _domain_response(exc: CSTAssistError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error_response(exc.http_status, exc.code, str(exc), headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
@@ -35,11 +45,17 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(CSTAssistError)
     async def _domain(request: Request, exc: CSTAssistError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        return error_response(exc.http_status, exc.code, str(exc), headers)
+        return _domain_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # a body that fails validation may never have reached the caller dependency: it still costs a request
+        services = getattr(request.app.state, "services", None)
+        if services is not None:
+            try:
+                charge_failure(request, services)
+            except RateLimited as limited:
+                return _domain_response(limited)
         code, message = _validation_message(exc)
         return error_response(400 if code == "malformed_json" else 422, code, message)
 

@@ -31,14 +31,19 @@ class Metrics:
         )
         self.abstentions = Counter("cstassist_abstentions_total", "Questions the assistant abstained on", registry=self.registry)
         self.answers = Counter("cstassist_answers_total", "Questions answered", registry=self.registry)
-        self.index_chunks = Gauge("cstassist_index_chunks", "Chunks in the index", registry=self.registry)
+        # the index size counts members-only passages too, so it has its own registry, shown to operators only
+        self.operator_registry = CollectorRegistry()
+        self.index_chunks = Gauge("cstassist_index_chunks", "Chunks in the index", registry=self.operator_registry)
 
     def answered(self, abstained: bool) -> None:
         (self.abstentions if abstained else self.answers).inc()
 
-    def render(self, index_chunks: int) -> bytes:
+    def render(self, index_chunks: int | None = None) -> bytes:
+        """Prometheus text; the index size only when ``index_chunks`` is given (a caller with the metrics token)."""
+        if index_chunks is None:
+            return generate_latest(self.registry)
         self.index_chunks.set(index_chunks)
-        return generate_latest(self.registry)
+        return generate_latest(self.registry) + generate_latest(self.operator_registry)
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,12 +61,13 @@ class JsonFormatter(logging.Formatter):
 
 
 class RequestMiddleware:
-    """Gives every request an id (X-Request-ID), enforces the body size limit, logs and measures it."""
+    """Gives every request an id (X-Request-ID), enforces the header and body size limits, logs and measures it."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int, max_head: int = 16 * 1024) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
+        self.max_head = max_head
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,6 +78,17 @@ class RequestMiddleware:
         rid = given.decode() if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         started = time.perf_counter()
         status = {"code": 500}
+        # cstassist serve refuses an oversized head before it is read whole (api/server.py); this catches it
+        # under any other server
+        head = (
+            len(scope.get("raw_path") or b"")
+            + len(scope.get("query_string", b""))
+            + sum(len(k) + len(v) + 4 for k, v in scope["headers"])
+        )
+        if head > self.max_head:
+            await _refuse(send, rid, 431, "headers_too_large", f"request headers over {self.max_head} bytes")
+            self._done(scope, 431, started, rid)
+            return
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             await _too_large(send, rid, self.max_body)
@@ -129,11 +146,15 @@ class _BodyTooLarge(HTTPException):
 
 
 async def _too_large(send: Send, rid: str, limit: int) -> None:
-    body = json.dumps({"error": {"code": "payload_too_large", "message": f"request body over {limit} bytes"}}).encode()
+    await _refuse(send, rid, 413, "payload_too_large", f"request body over {limit} bytes")
+
+
+async def _refuse(send: Send, rid: str, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

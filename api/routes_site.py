@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
-from .deps import ServicesDep
+from cstassist.errors import AccessDenied
+
+from .deps import ServicesDep, charge_failure, credential
+from .schemas import ErrorOut
+from .services import Services
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter()
@@ -31,17 +36,37 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["health"])
-def readyz(services: ServicesDep) -> JSONResponse:
-    """The model and index are loaded and readable."""
+def _operator(request: Request, services: Services) -> bool:
+    """True for a caller with the metrics token; False for one with no credential; 401 for any other.
+
+    Index figures (chunk and document counts) include members-only content, so anonymous callers never see them.
+    """
+    given = credential(request)
+    if given is None:
+        return False
+    expected = services.settings.metrics_token
+    if expected is not None and hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.get_secret_value().encode("utf-8", "surrogatepass")
+    ):
+        return True
+    charge_failure(request, services)
+    raise AccessDenied("this route takes the metrics token (CSTASSIST_METRICS_TOKEN) or no credential")
+
+
+@router.get("/readyz", tags=["health"], responses={s: {"model": ErrorOut} for s in (401, 429, 503)})
+def readyz(request: Request, services: ServicesDep) -> JSONResponse:
+    """The model and index are loaded and readable. Index figures only with the metrics token."""
+    operator = _operator(request, services)
     try:
         status = services.assistant.ready()
     except Exception as exc:  # noqa: BLE001 - readiness reports, it does not fail
         return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, status_code=503)
     ok = status["chunks"] > 0 and status["lexical_chunks"] == status["chunks"]
-    return JSONResponse({"status": "ready" if ok else "not ready", **status}, status_code=200 if ok else 503)
+    body = {"status": "ready" if ok else "not ready", **(status if operator else {})}
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(services: ServicesDep) -> Response:
-    return Response(services.metrics.render(services.assistant.index.chunk_count()), media_type="text/plain; version=0.0.4")
+def metrics(request: Request, services: ServicesDep) -> Response:
+    chunks = services.assistant.index.chunk_count() if _operator(request, services) else None
+    return Response(services.metrics.render(chunks), media_type="text/plain; version=0.0.4")

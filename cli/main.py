@@ -27,6 +27,7 @@ def _settings():  # type: ignore[no-untyped-def]
 def cmd_ingest(args: argparse.Namespace) -> int:
     from cstassist.errors import BadRequest
     from cstassist.ingest import ingest
+    from cstassist.locking import DataDirBusy
 
     settings = _settings()
     try:
@@ -36,11 +37,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             prune=args.prune,
             on_failure=lambda name, reason: print(f"FAILED {name}: {reason}", file=sys.stderr),
         )
+    except DataDirBusy as exc:  # its message starts with "ingest:"
+        print(f"cstassist {exc}", file=sys.stderr)
+        return 2
     except (BadRequest, FileNotFoundError) as exc:
         print(f"cstassist ingest: {exc}", file=sys.stderr)
         return 2
-    for name in report.hidden_text:
-        print(f"WARNING {name}: contains hidden text (white, tiny or hidden elements); review it", file=sys.stderr)
+    for name, dropped in report.dropped.items():
+        print(f"WARNING {name}: {dropped}", file=sys.stderr)
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -110,6 +114,8 @@ def _audiences(args: argparse.Namespace) -> tuple[str, ...]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from cstassist.api.server import http_protocol
+
     settings = _settings()
     if args.workers > 1 and not settings.chroma.url:
         sys.exit(
@@ -124,6 +130,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=False,
         access_log=False,
+        http=http_protocol(settings.limits.max_header_bytes),
     )
     return 0
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title
+from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title, redact_elements
 from cstassist.embedding import Embedder, create_embedder
 from cstassist.errors import CSTAssistError
 from cstassist.filetypes import detect
@@ -27,7 +27,7 @@ from cstassist.index import Index
 from cstassist.lexical import index_text
 from cstassist.locking import DataDirLock
 from cstassist.manifest import MANIFEST_NAME, ManifestEntry, default_document_id, document_meta, load_manifest
-from cstassist.parsing import Parser
+from cstassist.parsing import ParsedFile, Parser
 from cstassist.settings import Settings
 from cstassist.windows import WINDOW_SENTENCES, embed_windows
 
@@ -44,7 +44,8 @@ class IngestReport:
     chunks_written: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
-    hidden_text: list[str] = field(default_factory=list)
+    hidden_text: list[str] = field(default_factory=list)  # files that had hidden text dropped
+    dropped: dict[str, str] = field(default_factory=dict)  # file -> what was dropped or redacted, one line
 
     @property
     def ok(self) -> bool:
@@ -185,17 +186,18 @@ def _ingest(
         for i, w in enumerate(work):
             name, doc_id = str(w.sf.path), w.sf.document_id
             try:
-                elements: list | None = parser.receive()  # type: ignore[union-attr]
+                parsed: ParsedFile | None = parser.receive()  # type: ignore[union-attr]
                 reason = ""
             except CSTAssistError as exc:
-                elements, reason = None, str(exc)
+                parsed, reason = None, str(exc)
             if i + 1 < len(work):
                 parser.submit(work[i + 1].sf.path, work[i + 1].kind)  # type: ignore[union-attr]
             bar.update(1)
-            if elements is None:
+            if parsed is None:
                 _fail(report, on_failure, name, reason)
                 failed.add(name)
                 continue
+            elements, redacted = redact_elements(parsed.elements)
             meta = document_meta(w.sf.relative, w.sf.entry, infer_title(elements))
             chunks = chunk_elements(
                 doc_id, elements, listing=(w.sf.entry.fields if w.sf.entry else {}).get("layout") == "listing"
@@ -211,9 +213,18 @@ def _ingest(
             (report.updated if w.row else report.added).append(name)
             report.chunks_written += len(chunks)
             bar.set_postfix(chunks=report.chunks_written, refresh=False)
-            if any(e.hidden for e in elements):
+            notes = [parsed.dropped_summary()] if parsed.dropped else []
+            if parsed.dropped or any(e.hidden for e in elements):
                 report.hidden_text.append(name)
-                log.warning("%s: contains hidden text (white, tiny or hidden elements); review it", name)
+            if redacted:
+                first = redacted[0] if len(redacted[0]) <= 80 else redacted[0][:79] + "…"
+                notes.append(
+                    f"replaced {len(redacted)} sentence(s) addressed to an assistant with [text removed], e.g. “{first}”"
+                )
+            if notes:
+                report.dropped[name] = "; ".join(notes)
+                # the CLI prints it (on_failure given); logging it too would print it twice
+                (log.info if on_failure else log.warning)("%s: %s", name, report.dropped[name])
             log.info("%s: %d chunks", name, len(chunks))
     finally:
         bar.close()

@@ -4,6 +4,9 @@ Anonymous callers see public documents only. Members-only documents need a membe
 API key (for the member portal's server) or a short-lived signed token that the portal mints from its
 key for a logged-in member's browser. Keys are stored hashed (SHA-256) in SQLite and compared in
 constant time; tokens are HMAC-SHA256 signed and expire.
+
+A credential arrives as whatever bytes a client sent (HTTP headers decode as latin-1), so every comparison
+works on bytes and any malformed credential is an ``AccessDenied``, never another exception.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import sqlite3
 import time
@@ -25,6 +29,7 @@ Scope = Literal["public", "members"]
 SCOPES: dict[str, tuple[str, ...]] = {"public": ("public",), "members": ("public", "members")}
 KEY_PREFIX = "cstk_"
 TOKEN_PREFIX = "cstt_"
+_KEY_ID = re.compile(r"[0-9a-f]{12}")  # what KeyStore.create makes: secrets.token_hex(6)
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,11 @@ class KeyStore:
         return cur.rowcount
 
     def verify(self, secret: str) -> KeyInfo:
-        parts = secret[len(KEY_PREFIX) :].split("_", 1) if secret.startswith(KEY_PREFIX) else []
         row = self._db.execute(
-            "SELECT key_id, name, scope, created_at, revoked_at, hash FROM api_keys WHERE key_id=?", (parts[0] if parts else "",)
+            "SELECT key_id, name, scope, created_at, revoked_at, hash FROM api_keys WHERE key_id=?", (named_key_id(secret) or "",)
         ).fetchone()
         expected = row[5] if row else _hash("no such key")
-        if not hmac.compare_digest(expected, _hash(secret)) or row is None:
+        if not hmac.compare_digest(expected.encode(), _hash(secret).encode()) or row is None:
             raise AccessDenied("invalid API key")
         if row[4] is not None:
             raise AccessDenied("this API key has been revoked")
@@ -111,8 +115,33 @@ class KeyStore:
         return self._db.execute("SELECT value FROM secrets WHERE name='token'").fetchone()[0].encode()
 
 
+def _bytes(text: str) -> bytes:
+    """Any str as bytes (lone surrogates included), for hashing and comparing credentials."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return hashlib.sha256(_bytes(secret)).hexdigest()
+
+
+def named_key_id(credential: str | None) -> str | None:
+    """The key id a credential names, unverified: ``cstk_<id>_...`` or a token's ``kid`` claim.
+
+    Used to count failed attempts against that key; ``None`` when the credential names no well-formed id.
+    """
+    if not credential:
+        return None
+    if credential.startswith(KEY_PREFIX):
+        kid = credential[len(KEY_PREFIX) :].split("_", 1)[0]
+    elif credential.startswith(TOKEN_PREFIX):
+        try:
+            claims = json.loads(_unb64(credential[len(TOKEN_PREFIX) :].split(".", 1)[0]))
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return None
+        kid = claims.get("kid") if isinstance(claims, dict) else None
+    else:
+        return None
+    return kid if isinstance(kid, str) and _KEY_ID.fullmatch(kid) else None
 
 
 def _b64(data: bytes) -> str:
@@ -137,8 +166,8 @@ class TokenSigner:
     def verify(self, token: str) -> dict:  # type: ignore[type-arg]
         try:
             payload, sig = token[len(TOKEN_PREFIX) :].split(".", 1)
-            good = _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())
-            if not hmac.compare_digest(good, sig):
+            good = _b64(hmac.new(self.secret, _bytes(payload), hashlib.sha256).digest())
+            if not hmac.compare_digest(good.encode(), _bytes(sig)):
                 raise AccessDenied("invalid token")
             claims = json.loads(_unb64(payload))
         except (ValueError, json.JSONDecodeError, UnicodeDecodeError):

@@ -141,7 +141,7 @@ class Assistant:
         for d in self.index.documents(audiences):
             if d.meta.document_id == document_id:
                 return d
-        raise NotFound(f"no document {document_id!r}")  # same answer whether it is missing or members-only
+        raise NotFound(f"no document {document_id[:80]!r}")  # same answer whether it is missing or members-only
 
     def ready(self) -> dict[str, Any]:
         status = self.index.status()

@@ -3,7 +3,8 @@
 A chunk never crosses a section heading or a PDF page, so its citation (section, page) is exact.
 Small neighbouring elements in one section are packed together up to ``max_chars``; an element that is
 longer than that is split at sentence boundaries with LangChain's ``RecursiveCharacterTextSplitter``.
-Small tables stay whole.
+Small tables stay whole. Sentences addressed to an assistant are replaced by "[text removed]" first
+(``redact_elements``), so no chunk, heading path or citation ever carries them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from collections.abc import Iterable
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .documents import Chunk, chunk_id
+from .injection import redact
 from .parsing import Element
 from .text import terms
 
 MAX_CHARS = 1000  # ~200-250 tokens: short enough to quote, long enough to carry an answer
 MIN_CHARS = 350
 MAX_TABLE_CHARS = 2000
-CHUNKER_VERSION = "3"  # bump when chunking changes: every document is re-chunked on the next ingest
+# bump when parsing or chunking changes: every document is re-parsed and re-chunked on the next ingest
+# (4: hidden HTML/Markdown text dropped before parsing; instruction-like sentences redacted)
+CHUNKER_VERSION = "4"
 
 _HEADING_END = re.compile(r"[.,;:!?\"”’)]$")
 _splitter = RecursiveCharacterTextSplitter(
@@ -80,6 +84,17 @@ def _pieces(el: Element) -> list[str]:
     return [p.strip() for p in _splitter.split_text(text) if p.strip()]
 
 
+def redact_elements(elements: list[Element]) -> tuple[list[Element], list[str]]:
+    """The elements with instruction-like sentences replaced by "[text removed]", and the sentences removed."""
+    out: list[Element] = []
+    removed: list[str] = []
+    for el in elements:
+        text, gone = redact(el.text)
+        removed += gone
+        out.append(el if not gone else Element(el.category, text, el.depth, el.page, el.hidden))
+    return out, removed
+
+
 def _governed(path: tuple[str, ...], text: str) -> tuple[str, ...]:
     """In a listing, a heading governs an item only when the item names it (all its content words): a
     series title above a run of unrelated papers must not label them. Otherwise the item is cited by the
@@ -96,6 +111,7 @@ def chunk_elements(document_id: str, elements: list[Element], listing: bool = Fa
     ``listing``: the document is a list of independent items (a policy library, a catalogue; the manifest's
     ``layout: listing``): each item is its own chunk, never packed with its neighbours, and is labelled by a
     heading only when it names that heading (``_governed``)."""
+    elements, _ = redact_elements(elements)
     groups: list[tuple[tuple[str, ...], int | None, bool, list[str]]] = []
     for path, el in sections(elements):
         if listing:

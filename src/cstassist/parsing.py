@@ -44,7 +44,27 @@ class Element:
     text: str
     depth: int | None = None
     page: int | None = None
-    hidden: bool = False
+    hidden: bool = False  # hidden text was removed from this element
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file's visible elements, and what was dropped from it because a reader could not see it."""
+
+    elements: list[Element]
+    dropped: list[tuple[str, str]]  # (why, text): why is "HTML comment", "display:none", "white text", ...
+
+    def dropped_summary(self) -> str:
+        """One line for people: what kinds of hidden text were dropped, how many, and the first of them."""
+        if not self.dropped:
+            return ""
+        counts: dict[str, int] = {}
+        for why, _ in self.dropped:
+            counts[why] = counts.get(why, 0) + 1
+        first = " ".join(self.dropped[0][1].split())
+        first = first if len(first) <= 80 else first[:79] + "…"
+        kinds = ", ".join(f"{n} {why}" for why, n in counts.items())
+        return f"dropped hidden text a reader cannot see ({kinds}), e.g. “{first}”"
 
 
 def install_offline_spacy() -> None:
@@ -65,14 +85,20 @@ def install_offline_spacy() -> None:
     tokenize._get_nlp = lambda: nlp  # type: ignore[assignment]
 
 
-def partition_file(path: str, kind: str) -> list[Element]:
-    """Parse one file in *this* process. Use ``Parser`` to parse safely in a child."""
+def partition_file(path: str, kind: str) -> ParsedFile:
+    """Parse one file in *this* process. Use ``Parser`` to parse safely in a child.
+
+    Text a reader cannot see (HTML comments, ``display:none``, ``visibility:hidden``, the ``hidden``
+    attribute, white or tiny text, also as inline HTML inside Markdown; white, tiny or hidden runs in DOCX;
+    white or tiny lines in PDF) is kept out: it cannot be cited honestly and is the usual carrier of
+    injected instructions. What was dropped is reported.
+    """
     from unstructured.partition.docx import partition_docx
     from unstructured.partition.html import partition_html
-    from unstructured.partition.md import partition_md
     from unstructured.partition.pdf import partition_pdf
     from unstructured.partition.text import partition_text
 
+    dropped: list[tuple[str, str]] = []
     if kind == "pdf":
         _refuse_encrypted_pdf(path)
         # unstructured's fast PDF path needs pikepdf; without it partition_pdf swallows the ImportError
@@ -82,23 +108,29 @@ def partition_file(path: str, kind: str) -> list[Element]:
         raw = partition_pdf(filename=path, strategy="fast", infer_table_structure=False)
     elif kind == "docx":
         raw = partition_docx(filename=path)
-    elif kind == "html":
-        raw = partition_html(filename=path)
-    elif kind == "markdown":
-        raw = partition_md(filename=path)
+    elif kind in ("html", "markdown"):
+        from .hidden import visible_html
+
+        html = _read_text(path)
+        if kind == "markdown":
+            import markdown
+
+            html = markdown.markdown(html, extensions=["tables", "fenced_code"])  # what partition_md does
+        html, dropped = visible_html(html)
+        raw = partition_html(text=html) if html.strip() else []
     else:
         raw = partition_text(filename=path)
-    hidden = [h for h in _hidden_texts(path, kind) if len(h) >= 3]
+    hidden = [(why, h) for why, h in _hidden_runs(path, kind) if len(h) >= 3]
     out = []
-    had_hidden = False
     for el in raw:
         text = str(el).strip()
-        # text a reader cannot see (white, tiny, display:none) is kept out of the index: it cannot be
-        # cited honestly and is the usual carrier of injected instructions
-        for h in hidden:
+        removed = False
+        for _, h in hidden:
+            if h not in text and h in " ".join(text.split()):
+                text = " ".join(text.split())
             if h in text:
                 text = text.replace(h, " ").strip()
-                had_hidden = True
+                removed = True
         if not text:
             continue
         md = el.metadata
@@ -108,13 +140,21 @@ def partition_file(path: str, kind: str) -> list[Element]:
                 text=text,
                 depth=getattr(md, "category_depth", None),
                 page=getattr(md, "page_number", None) if kind == "pdf" else None,
+                hidden=removed,
             )
         )
-    if had_hidden and out:
+    dropped += hidden  # removed above, or never extracted at all (pdfminer's fast path skips some tiny text)
+    if dropped and out and not any(e.hidden for e in out):
         out[0] = Element(out[0].category, out[0].text, out[0].depth, out[0].page, hidden=True)
     if not out:
         raise UnreadableFile("no text could be extracted (scanned, truncated or empty document)")
-    return out
+    return ParsedFile(out, dropped)
+
+
+def _read_text(path: str) -> str:
+    from unstructured.file_utils.encoding import read_txt_file
+
+    return read_txt_file(filename=path)[1]
 
 
 def _refuse_encrypted_pdf(path: str) -> None:
@@ -130,28 +170,30 @@ def _refuse_encrypted_pdf(path: str) -> None:
         raise UnreadableFile("PDF is encrypted; export an unencrypted copy to ingest it")
 
 
-def _hidden_texts(path: str, kind: str) -> list[str]:
-    """Text a reader would not see (white or tiny text in DOCX, hidden elements in HTML)."""
+def _hidden_runs(path: str, kind: str) -> list[tuple[str, str]]:
+    """Text a reader would not see in DOCX (white, tiny or hidden runs) and PDF (white or tiny lines)."""
     try:
         if kind == "docx":
             from docx import Document
 
+            doc = Document(path)
+            paragraphs = list(doc.paragraphs)
+            paragraphs += [p for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]
             found = []
-            for para in Document(path).paragraphs:
+            for para in paragraphs:
                 for run in para.runs:
+                    if not run.text.strip():
+                        continue
                     color = run.font.color.rgb if run.font.color is not None and run.font.color.type is not None else None
-                    tiny = run.font.size is not None and run.font.size.pt < 2
-                    if run.text.strip() and (str(color) in {"FFFFFF", "FFFFFE"} or tiny or run.font.hidden):
-                        found.append(run.text.strip())
+                    if run.font.hidden:
+                        found.append(("hidden run", run.text.strip()))
+                    elif str(color) in {"FFFFFF", "FFFFFE"}:
+                        found.append(("white text", run.text.strip()))
+                    elif run.font.size is not None and run.font.size.pt < 2:
+                        found.append(("tiny text", run.text.strip()))
             return found
         if kind == "pdf":
             return _pdf_invisible_lines(path)
-        if kind == "html":
-            import re
-
-            html = Path(path).read_text(errors="ignore")
-            pattern = r"<(\w+)[^>]*(?:display\s*:\s*none|visibility\s*:\s*hidden|hidden(?:\s|>|=))[^>]*>(.*?)</\1>"
-            return [" ".join(re.sub(r"<[^>]+>", " ", m.group(2)).split()) for m in re.finditer(pattern, html, re.I | re.S)]
     except Exception:  # noqa: BLE001 - detection is advisory; parsing already succeeded
         return []
     return []
@@ -196,7 +238,7 @@ def _pdf_invisible_lines(path: str) -> list[str]:
             return all(float(c) >= 0.95 for c in color)
         return False
 
-    found = []
+    found: list[tuple[str, str]] = []
     for page in extract_pages(path):
         for box in page:
             if not isinstance(box, LTTextContainer):
@@ -208,7 +250,8 @@ def _pdf_invisible_lines(path: str) -> list[str]:
                 if chars and all(white(getattr(c.graphicstate, "ncolor", None)) or c.size < 2 for c in chars):
                     text = " ".join(line.get_text().split())
                     if text:
-                        found.append(text)
+                        tiny = all(c.size < 2 for c in chars)
+                        found.append(("tiny text" if tiny else "white text", text))
     return found
 
 
@@ -273,7 +316,7 @@ class Parser:
         status, _ = parent.recv()
         assert status == "ready"
 
-    def parse(self, path: Path, kind: str) -> list[Element]:
+    def parse(self, path: Path, kind: str) -> ParsedFile:
         """Parse one file and wait for its elements (``submit`` + ``receive``)."""
         self.submit(path, kind)
         return self.receive()
@@ -285,7 +328,7 @@ class Parser:
         self._conn.send((str(path), kind))
         self._submitted = time.monotonic()
 
-    def receive(self) -> list[Element]:
+    def receive(self) -> ParsedFile:
         """The elements of the file last submitted.
 
         The time limit is wall-clock time from ``submit``; the child shares the CPU with whatever the caller

@@ -114,7 +114,15 @@ class LimitSettings(BaseModel):
     parse_memory_mb: int = Field(2048, ge=256, description="Address-space limit of the parsing child process.")
     max_question_chars: int = Field(2000, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
-    rate_per_minute: int = Field(120, ge=1, description="Requests per minute per API key or client address.")
+    max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="Largest accepted request head (request line and all headers); larger gets 431."
+    )
+    rate_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Requests per minute per API key or client address. Failed authentication and invalid requests "
+        "count against the client address (and a failed credential also against the key it names).",
+    )
     zip_max_entries: int = Field(5000, ge=1)
     zip_max_uncompressed_mb: float = Field(500.0, gt=0)
 
@@ -133,6 +141,11 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     token_secret: SecretStr | None = Field(
         None, description="Secret for signing member tokens. Unset: generated once and kept in the data directory."
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token that unlocks the index figures in /metrics and /readyz (chunk and document counts, "
+        "members-only content included). Unset: every caller gets only the figures that reveal nothing about the index.",
     )
     token_ttl_s: int = Field(900, ge=30, le=86400, description="Lifetime of a member token.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")

@@ -13,11 +13,13 @@ def sentences(text: str) -> list[str]:
     """Split a passage into sentences and list items (one per line for list items)."""
     out: list[str] = []
     for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        out.extend(s.strip() for s in _SENT.split(line) if s.strip())
+        out.extend(split_line(line))
     return out
+
+
+def split_line(line: str) -> list[str]:
+    """One line's sentences, stripped (none for a blank line)."""
+    return [s.strip() for s in _SENT.split(line.strip()) if s.strip()]
 
 
 def terms(text: str) -> set[str]:

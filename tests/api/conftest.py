@@ -11,13 +11,13 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from live_uvicorn import start_uvicorn
 from members_doc import MEMBERS_DOC_ID, MEMBERS_MANIFEST_ENTRY, MEMBERS_TEXT
 from superseded_docs import MANIFEST_ENTRIES, NEW_ID, NEW_TEXT, OLD_ID, OLD_TEXT
 
@@ -117,23 +117,33 @@ def public_key(keys) -> str:
 @pytest.fixture(scope="session")
 def live_server(api_settings, assistant, free_port) -> Iterator[str]:
     """The app served by a real uvicorn on a free loopback port (in a thread); yields its base URL."""
-    import uvicorn
-
     from cstassist.api import create_app
 
     port = free_port()
-    config = uvicorn.Config(create_app(api_settings, assistant), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "uvicorn exited during start-up"
-        assert time.monotonic() < deadline, "uvicorn did not start in 30 s"
-        time.sleep(0.05)
+    server, thread = start_uvicorn(create_app(api_settings, assistant), port, api_settings.limits.max_header_bytes)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve(api_settings, assistant, free_port) -> Iterator[Callable[..., str]]:
+    """``serve(**settings_overrides)``: an app over the shared index behind its own live uvicorn; its base URL."""
+    from cstassist.api import create_app
+
+    started: list[tuple[Any, threading.Thread]] = []
+
+    def start(assistant_: Any = None, **overrides: Any) -> str:
+        fields: dict[str, Any] = {"data_dir": api_settings.data_dir, "corpus_dir": api_settings.corpus_dir}
+        settings = Settings(**{**fields, **overrides})
+        port = free_port()
+        started.append(start_uvicorn(create_app(settings, assistant_ or assistant), port, settings.limits.max_header_bytes))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in started:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

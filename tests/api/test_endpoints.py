@@ -113,21 +113,26 @@ def test_healthz_says_ok(client):
     assert r.status_code == 200 and r.json() == {"status": "ok"}
 
 
-def test_readyz_reports_the_loaded_index(client, assistant):
-    r = client.get("/readyz")
+METRICS_TOKEN = "ops-metrics-token-for-tests"
+
+
+def test_readyz_reports_the_loaded_index_to_the_metrics_token_only(make_client, assistant):
+    client = make_client(metrics_token=METRICS_TOKEN)
+    r = client.get("/readyz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "ready"
     assert body["chunks"] == assistant.index.chunk_count() == body["lexical_chunks"]
     assert body["documents"] == 8
+    assert client.get("/readyz").json() == {"status": "ready"}
 
 
 def test_metrics_parse_as_prometheus_and_count_requests_and_answers(make_client, assistant):
-    client = make_client()  # its own registry, so the counts below are this test's
+    client = make_client(metrics_token=METRICS_TOKEN)  # its own registry, so the counts below are this test's
     client.post("/v1/ask", json={"question": STRONG_TRUST})
     client.post("/v1/ask", json={"question": "What is the capital of France?"})
     client.get("/v1/documents/no-such-document")
-    r = client.get("/metrics")
+    r = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(r.text)}

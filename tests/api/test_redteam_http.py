@@ -1,0 +1,58 @@
+"""The red-team corpus (``tests/redteam_corpus.py``) behind a live uvicorn, for both answerers: what a
+client receives (answers, citation passage text, search results) never carries hidden text or sentences
+addressed to the assistant, and those sentences show as a visible "[text removed]"."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from live_uvicorn import start_uvicorn
+from redteam_corpus import FORBIDDEN, QUESTIONS, build
+
+from cstassist.injection import REMOVED
+from cstassist.settings import LLMSettings, Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def poisoned_settings(tmp_path_factory, embedder) -> Settings:
+    from cstassist.ingest import ingest
+
+    folder = build(tmp_path_factory.mktemp("redteam-http") / "corpus")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("redteam-http-data"), corpus_dir=folder)
+    assert ingest([folder], settings, embedder=embedder).ok
+    return settings
+
+
+@pytest.fixture(params=["extractive", "llm"])
+def poisoned_service(request, poisoned_settings, embedder, free_port):
+    from cstassist.api import create_app
+    from cstassist.assistant import Assistant
+
+    settings = poisoned_settings
+    if request.param == "llm":
+        llm = LLMSettings(base_url=request.getfixturevalue("llm_server"), model="smollm2", max_tokens=160)
+        settings = settings.model_copy(update={"llm": llm})
+    port = free_port()
+    server, thread = start_uvicorn(create_app(settings, Assistant.open(settings, embedder=embedder)), port)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_answers_and_citation_text_sent_to_clients_carry_nothing_hostile(poisoned_service):
+    with httpx.Client(base_url=poisoned_service, timeout=120) as http:
+        for q in QUESTIONS:
+            r = http.post("/v1/ask", json={"question": q})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            shown = [body["answer"]] + [c["text"] for c in body["citations"]]
+            for bad in FORBIDDEN:
+                assert not any(bad in text for text in shown), (q, bad, body)
+        results = http.post("/v1/search", json={"query": "safeguarding training for trustees", "k": 10}).json()["results"]
+        safeguarding = [p["text"] for p in results if p["document_id"] == "safeguarding"]
+        assert safeguarding and any(REMOVED in t for t in safeguarding)
+        for query in ("password reset portal", "ignore previous instructions codeword"):
+            for p in http.post("/v1/search", json={"query": query, "k": 20}).json()["results"]:
+                assert not any(bad in p["text"] for bad in FORBIDDEN), p
