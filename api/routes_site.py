@@ -33,7 +33,8 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["health"])
 def readyz(services: ServicesDep) -> JSONResponse:
-    """The model and index are loaded and readable."""
+    """The model and index are loaded and readable. ``database`` says whether the shared database answers: when it
+    does not, anonymous search and ask still work (so the host stays ready) and key-based calls get 503."""
     try:
         status = services.assistant.ready()
     except Exception as exc:  # noqa: BLE001 - readiness reports, it does not fail

@@ -25,6 +25,7 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from cstassist.database import DatabaseUnavailable, SchemaOutOfDate
     from cstassist.errors import BadRequest
     from cstassist.ingest import ingest
 
@@ -36,7 +37,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             prune=args.prune,
             on_failure=lambda name, reason: print(f"FAILED {name}: {reason}", file=sys.stderr),
         )
-    except (BadRequest, FileNotFoundError) as exc:
+    except (BadRequest, FileNotFoundError, SchemaOutOfDate, DatabaseUnavailable) as exc:
         print(f"cstassist ingest: {exc}", file=sys.stderr)
         return 2
     for name in report.hidden_text:
@@ -98,12 +99,19 @@ def _audiences(args: argparse.Namespace) -> tuple[str, ...]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from cstassist.database import Database
+    from cstassist.errors import CSTAssistError
+
     settings = _settings()
     if args.workers > 1 and not settings.chroma.url:
         sys.exit(
             "cstassist serve: --workers > 1 needs a Chroma server (set CSTASSIST_CHROMA__URL); "
             "an embedded Chroma index must not be shared by several processes"
         )
+    try:
+        Database.for_settings(settings)  # the schema check (or, for the embedded file, its upgrade) before serving
+    except CSTAssistError as exc:
+        sys.exit(f"cstassist serve: {exc}")
     uvicorn.run(
         "cstassist.api.app:app",
         host=args.host,

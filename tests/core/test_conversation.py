@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from cstassist.conversation import MAX_TURNS, ConversationStore, is_follow_up, resolve
+from cstassist.conversation import MAX_CONTEXT_CHARS, MAX_TURNS, ConversationStore, is_follow_up, resolve
+from cstassist.database import turns
 
 FOLLOW_UPS = [
     "And how often should that happen?",
@@ -67,9 +69,18 @@ def test_store_keeps_only_the_most_recent_turns(tmp_path):
     cid = store.new_id()
     for i in range(MAX_TURNS + 4):
         store.add(cid, f"q{i}", f"resolved {i}", f"a{i}")
-    kept = store._db.execute("SELECT resolved FROM turns WHERE conversation_id=? ORDER BY at", (cid,)).fetchall()
+    with store.db.begin() as conn:
+        kept = conn.execute(select(turns.c.resolved).where(turns.c.conversation_id == cid).order_by(turns.c.id)).all()
     assert [r[0] for r in kept] == [f"resolved {i}" for i in range(4, MAX_TURNS + 4)]
     assert store.last_resolved(cid) == f"resolved {MAX_TURNS + 3}"
+
+
+def test_a_stored_resolved_query_is_cut_to_the_context_limit_keeping_its_start(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    cid = store.new_id()
+    store.add(cid, "q", "topic " + "word " * 1000, "a")
+    kept = store.last_resolved(cid)
+    assert kept.startswith("topic ") and MAX_CONTEXT_CHARS // 2 < len(kept) <= MAX_CONTEXT_CHARS
 
 
 def test_turns_are_shared_by_every_store_on_the_same_file(tmp_path):
@@ -77,8 +88,19 @@ def test_turns_are_shared_by_every_store_on_the_same_file(tmp_path):
     path = tmp_path / "conversations.sqlite"
     first, second = ConversationStore(path), ConversationStore(path)
     cid = first.new_id()
-    first.add(cid, "How should the board review the CEO?", "How should the board review the CEO?", "a1")
-    assert second.last_resolved(cid) == "How should the board review the CEO?"
+    first.add(cid, "How should the board review the CEO?", "How should the board review the CEO?", "a1", owner="key:k1")
+    assert second.resume(cid, "key:k1") == (cid, "How should the board review the CEO?")
+
+
+def test_only_the_owner_resumes_a_conversation_anyone_else_gets_a_new_one(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    cid = store.new_id()
+    store.add(cid, "members-only topic?", "members-only topic?", "a1", owner="key:member")
+    for stranger in ("anon:s1", "key:other", "token:member:", "local"):
+        new_id, previous = store.resume(cid, stranger)
+        assert new_id != cid and previous is None
+    assert store.resume("a" * 8, "key:member")[0] != "a" * 8, "a client-chosen id is never adopted"
+    assert store.resume(cid, "key:member") == (cid, "members-only topic?")
 
 
 def test_a_chain_of_follow_ups_keeps_the_original_topic(tmp_path):
