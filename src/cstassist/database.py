@@ -243,7 +243,17 @@ class Database:
         return current, head  # type: ignore[return-value]
 
     def check_schema(self) -> None:
+        """Raise ``SchemaOutOfDate`` when the database is behind this version. A database *ahead* of it (a newer
+        version ran ``db upgrade`` during a rolling upgrade) is accepted with a warning: migrations are additive."""
+        from alembic.script import ScriptDirectory
+
         current, head = self.revisions()
+        if current is not None and current != head:
+            with self.begin() as conn:
+                known = {r.revision for r in ScriptDirectory.from_config(self._alembic_config(conn)).walk_revisions()}
+            if current not in known:
+                log.warning("the database schema (%s) is newer than this version's (%s); carrying on", current, head)
+                return
         if current != head:
             raise SchemaOutOfDate(
                 f"the database schema at {self.description} is at revision {current or 'none'}, this version needs {head}: "
