@@ -189,7 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("chromadb", "bm25s", "sentence_transformers", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    return int(args.func(args) or 0)
+    from cstassist.database import DatabaseUnavailable, SchemaOutOfDate
+
+    try:
+        return int(args.func(args) or 0)
+    except (SchemaOutOfDate, DatabaseUnavailable) as exc:  # any command that opens the database
+        print(f"cstassist {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

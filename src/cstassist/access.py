@@ -82,7 +82,7 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         now = time.time()
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             conn.execute(
                 api_keys.insert().values(key_id=key_id, name=name.strip(), scope=scope, hash=_hash(secret), created_at=now)
             )
@@ -95,7 +95,7 @@ class KeyStore:
 
     def revoke(self, key_id_or_name: str) -> int:
         c = api_keys.c
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             cur = conn.execute(
                 update(api_keys)
                 .where(or_(c.key_id == key_id_or_name, c.name == key_id_or_name), c.revoked_at.is_(None))
@@ -121,7 +121,7 @@ class KeyStore:
 
     def token_secret(self) -> bytes:
         """The signing secret, generated once and kept in the database (so every worker and host shares it)."""
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             upsert(conn, secrets_table, {"name": "token", "value": secrets.token_urlsafe(48)}, ("name",))
             return conn.execute(select(secrets_table.c.value).where(secrets_table.c.name == "token")).scalar_one().encode()
 

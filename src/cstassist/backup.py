@@ -111,7 +111,7 @@ def _dump(db: database.Database, path: Path) -> int:
 def _load(db: database.Database, records: list[dict]) -> None:  # type: ignore[type-arg]
     """Replace every table's rows with ``records`` in one transaction (turn ids are assigned afresh, in order)."""
     by_name = {t.name: t for t in TABLES}
-    with db.begin() as conn:
+    with db.begin(durable=True) as conn:
         for table in reversed(TABLES):
             conn.execute(delete(table))
         for rec in records:

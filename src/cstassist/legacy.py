@@ -37,7 +37,7 @@ def import_legacy(db: Database, data_dir: Path) -> list[str]:
         with closing(sqlite3.connect(path, timeout=30)) as src:
             src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            with db.begin() as conn:
+            with db.begin(durable=True) as conn:
                 counts = _copy(src, tables, conn)
         for suffix in ("", "-wal", "-shm"):
             f = data_dir / (name + suffix)

@@ -59,7 +59,7 @@ class Ledger:
             meta=json.dumps(meta.__dict__),
             updated_at=time.time(),
         )
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             upsert(
                 conn,
                 documents,
@@ -69,7 +69,7 @@ class Ledger:
             )
 
     def mark_done(self, document_id: str, chunk_count: int) -> None:
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             conn.execute(
                 update(documents)
                 .where(documents.c.document_id == document_id)
@@ -77,11 +77,11 @@ class Ledger:
             )
 
     def touch(self, document_id: str, size: int, mtime_ns: int) -> None:
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             conn.execute(update(documents).where(documents.c.document_id == document_id).values(size=size, mtime_ns=mtime_ns))
 
     def remove(self, document_id: str) -> None:
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             conn.execute(delete(documents).where(documents.c.document_id == document_id))
 
     @property
@@ -91,7 +91,7 @@ class Ledger:
 
     def bump_generation(self) -> int:
         """One more than the last generation, atomically (two hosts bumping at once both move it on)."""
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             upsert(conn, kv, {"key": "generation", "value": "0"}, ("key",))
             conn.execute(update(kv).where(kv.c.key == "generation").values(value=cast(cast(kv.c.value, Integer) + 1, String)))
             return int(conn.execute(select(kv.c.value).where(kv.c.key == "generation")).scalar_one())
@@ -102,5 +102,5 @@ class Ledger:
         return json.loads(value) if value is not None else None
 
     def put(self, key: str, value: Any) -> None:
-        with self.db.begin() as conn:
+        with self.db.begin(durable=True) as conn:
             upsert(conn, kv, {"key": key, "value": json.dumps(value)}, ("key",), ("value",))

@@ -150,3 +150,11 @@ def test_a_database_ahead_of_this_version_is_accepted_during_a_rolling_upgrade(t
     with db.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'from-a-newer-version'"))
     db.check_schema()  # a host of the previous version restarting mid-roll still starts
+
+
+def test_ledger_and_key_writes_are_synced_to_disk_and_other_writes_are_not(tmp_path):
+    db = Database.for_path(tmp_path / "one.sqlite")
+    with db.begin(durable=True) as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: survives a power cut
+    with db.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL: survives a killed process
