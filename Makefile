@@ -30,8 +30,10 @@ run: install  ## ingest the bundled corpus if needed, then serve on http://127.0
 	$(BIN)/cstassist ingest || echo "some files failed to ingest (see above); serving what was indexed"
 	$(BIN)/cstassist serve --host 127.0.0.1 --port 8000
 
-test-deps: install $(LLM_STAMP) $(AUDIT_STAMP)  ## what only the tests need: Chromium for the widget, a local LLM server, pip-audit
+test-deps: install $(LLM_STAMP) $(AUDIT_STAMP)  ## what only the tests need: Chromium for the widget, a local LLM server, pip-audit, PostgreSQL
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@# the multi-host tests start their own PostgreSQL 15 cluster (initdb/pg_ctl as the package's non-root postgres user)
+	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 
 $(LLM_STAMP): requirements-llm.lock
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.lock

@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         try:
             yield
         finally:
+            services.assistant.index.stop_watching()
             if lock:
                 lock.release()
 
@@ -74,8 +75,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             CORSMiddleware,
             allow_origins=cfg_for_middleware.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Content-Type", "Authorization", "X-API-Key"],
-            expose_headers=["Retry-After", "X-Request-ID"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-CSTAssist-Session"],
+            expose_headers=["Retry-After", "X-Request-ID", "X-CSTAssist-Session"],
         )
     app.add_middleware(
         RequestMiddleware,

@@ -1,10 +1,11 @@
-"""Request dependencies: services, the caller's identity, and the rate limit."""
+"""Request dependencies: services, the caller's identity (with an anonymous caller's session), and the rate limit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from cstassist.access import Caller, named_key_id
 from cstassist.errors import AccessDenied
@@ -53,8 +54,23 @@ def charge_failure(request: Request, services: Services, named: str | None = Non
         services.limiter.check(f"auth-failures:key:{named}")
 
 
-def get_caller(request: Request, services: ServicesDep) -> Caller:
-    """The caller, authenticated; a bad credential is a 401, never a silent downgrade to anonymous."""
+SESSION_HEADER = "X-CSTAssist-Session"
+SESSION_COOKIE = "cstassist_session"
+
+
+def session_headers(request: Request) -> dict[str, str]:
+    """The anonymous session's response headers (for responses built by hand, such as the event stream)."""
+    session = getattr(request.state, "session", None)
+    if not session:
+        return {}
+    cookie = f"{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax"
+    return {SESSION_HEADER: session, "Set-Cookie": cookie}
+
+
+def get_caller(request: Request, response: Response, services: ServicesDep) -> Caller:
+    """The caller, authenticated; a bad credential is a 401, never a silent downgrade to anonymous. An anonymous
+    caller is given a session (``X-CSTAssist-Session`` response header and cookie; send either back): it is what
+    their conversations and answers belong to, so nobody else can continue or rate them."""
     given = None
     try:
         given = credential(request)
@@ -63,6 +79,16 @@ def get_caller(request: Request, services: ServicesDep) -> Caller:
         charge_failure(request, services, named_key_id(given))
         raise
     request.state.charged = True
+    if caller.kind == "anonymous":
+        session = request.headers.get(SESSION_HEADER) or request.cookies.get(SESSION_COOKIE)
+        sid = services.sessions.verify(session)
+        if sid is None:
+            session = services.sessions.issue()
+            sid = services.sessions.verify(session)
+        request.state.session = session
+        for name, value in session_headers(request).items():
+            response.headers.append(name, value)
+        caller = replace(caller, subject=sid)
     services.limiter.check(f"key:{caller.key_id}" if caller.key_id else client_id(request))
     return caller
 

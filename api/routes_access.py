@@ -24,6 +24,6 @@ def mint_token(caller: CallerDep, services: ServicesDep) -> TokenOut:
 
 @router.post("/feedback", status_code=201, responses=ERRORS)
 def feedback(body: FeedbackIn, caller: CallerDep, services: ServicesDep) -> dict[str, bool]:
-    """Thumbs up/down (and an optional comment) on an answer; the last rating for an answer wins."""
-    services.feedback.add(body.answer_id, body.rating, body.comment)
+    """Thumbs up/down (and an optional comment) on an answer the same caller was given; the last rating wins."""
+    services.feedback.add(body.answer_id, body.rating, body.comment, owner=caller.identity)
     return {"ok": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,11 +13,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from cstassist.assistant import Reply
+from cstassist.database import DatabaseUnavailable
 
-from .deps import CallerDep, ServicesDep
+from .deps import CallerDep, ServicesDep, session_headers
 from .schemas import ERRORS, AskIn, AskOut, CitationOut, PassageOut, SearchIn, SearchOut
 
 router = APIRouter(prefix="/v1", tags=["query"])
+log = logging.getLogger("cstassist.api")
 
 
 def _filters(body: SearchIn | AskIn) -> dict[str, Any] | None:
@@ -66,20 +69,29 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
     """A short answer quoted from CST's papers, cited (`outcome` answer); or, when the guidance does not answer the
     question, the closest passages framed as such (`related`) or a plain "not found" (`none`)."""
     reply = await run_in_threadpool(
-        services.assistant.ask, body.question, body.k, caller.audiences, _filters(body), body.conversation_id
+        services.assistant.ask,
+        body.question,
+        body.k,
+        caller.audiences,
+        _filters(body),
+        body.conversation_id,
+        owner=caller.identity,
     )
     payload = _payload(reply)
     services.metrics.answered(reply.answer.abstained)
-    await run_in_threadpool(  # a disk write: kept off the event loop
-        services.feedback.record_answer,
-        reply.answer_id,
-        body.question,
-        reply.answer.text,
-        payload["citations"],
-        reply.answer.abstained,
-    )
-    if body.stream or "text/event-stream" in request.headers.get("accept", ""):
-        return StreamingResponse(
-            _stream(reply), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    try:
+        await run_in_threadpool(  # a database write: kept off the event loop
+            services.feedback.record_answer,
+            reply.answer_id,
+            body.question,
+            reply.answer.text,
+            payload["citations"],
+            reply.answer.abstained,
+            caller.identity,
         )
+    except DatabaseUnavailable:
+        log.warning("database unavailable: answer %s is not recorded (feedback on it will be refused)", reply.answer_id)
+    if body.stream or "text/event-stream" in request.headers.get("accept", ""):
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(request)}
+        return StreamingResponse(_stream(reply), media_type="text/event-stream", headers=headers)
     return payload

@@ -55,14 +55,17 @@ def _operator(request: Request, services: Services) -> bool:
 
 @router.get("/readyz", tags=["health"], responses={s: {"model": ErrorOut} for s in (401, 429, 503)})
 def readyz(request: Request, services: ServicesDep) -> JSONResponse:
-    """The model and index are loaded and readable. Index figures only with the metrics token."""
+    """The model and index are loaded and readable. Index figures only with the metrics token. ``database`` says
+    whether the shared database answers: when it does not, anonymous search and ask still work (so the host stays
+    ready) and key-based calls get 503."""
     operator = _operator(request, services)
     try:
         status = services.assistant.ready()
     except Exception as exc:  # noqa: BLE001 - readiness reports, it does not fail
         return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, status_code=503)
     ok = status["chunks"] > 0 and status["lexical_chunks"] == status["chunks"]
-    body = {"status": "ready" if ok else "not ready", **(status if operator else {})}
+    public = {k: status[k] for k in ("database",) if k in status}  # not sensitive: no counts of members-only content
+    body = {"status": "ready" if ok else "not ready", **(status if operator else public)}
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

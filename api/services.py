@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cstassist.access import Authenticator, KeyStore, TokenSigner
+from cstassist.access import AnonymousSessions, Authenticator, KeyStore, TokenSigner
 from cstassist.assistant import Assistant
+from cstassist.database import Database
 from cstassist.feedback import FeedbackStore
 from cstassist.ratelimit import RateLimiter
 from cstassist.settings import Settings
@@ -20,19 +21,26 @@ class Services:
     auth: Authenticator
     keys: KeyStore
     feedback: FeedbackStore
+    sessions: AnonymousSessions
     limiter: RateLimiter
     metrics: Metrics
 
     @classmethod
     def start(cls, settings: Settings, assistant: Assistant | None = None) -> Services:
-        keys = KeyStore(settings.data_dir / "access.sqlite")
+        """Open the database (its schema checked: ``SchemaOutOfDate`` names the command), the stores and the
+        assistant, and start following the ingest generation."""
+        db = Database.for_settings(settings)
+        keys = KeyStore(db)
         secret = settings.token_secret.get_secret_value().encode() if settings.token_secret else keys.token_secret()
+        assistant = assistant or Assistant.open(settings)
+        assistant.index.watch(settings.generation_poll_s)
         return cls(
             settings=settings,
-            assistant=assistant or Assistant.open(settings),
+            assistant=assistant,
             auth=Authenticator(keys, TokenSigner(secret, settings.token_ttl_s)),
             keys=keys,
-            feedback=FeedbackStore(settings.data_dir / "feedback.sqlite"),
+            feedback=FeedbackStore(db),
+            sessions=AnonymousSessions(secret),
             limiter=RateLimiter(settings.limits.rate_per_minute),
             metrics=Metrics(),
         )

@@ -1,4 +1,5 @@
-"""`cstassist keys ...` and `cstassist feedback export`: operating the service's own data."""
+"""`cstassist keys ...`, `cstassist feedback export`, `cstassist db upgrade|status`, backup and restore:
+operating the service's own data."""
 
 from __future__ import annotations
 
@@ -9,12 +10,56 @@ from datetime import UTC, datetime
 
 def _stores():  # type: ignore[no-untyped-def]
     from cstassist.access import KeyStore
+    from cstassist.database import Database
+    from cstassist.errors import CSTAssistError
     from cstassist.feedback import FeedbackStore
 
     from .main import _settings
 
-    s = _settings()
-    return KeyStore(s.data_dir / "access.sqlite"), FeedbackStore(s.data_dir / "feedback.sqlite")
+    try:
+        db = Database.for_settings(_settings())
+    except CSTAssistError as exc:
+        sys.exit(f"cstassist: {exc}")
+    return KeyStore(db), FeedbackStore(db)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from cstassist.database import Database
+    from cstassist.errors import CSTAssistError
+
+    from .main import _settings
+
+    settings = _settings()
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    try:
+        db = Database(url) if url else Database.for_settings(settings)
+        imported = db.upgrade(settings.data_dir)
+        current, head = db.revisions()
+    except CSTAssistError as exc:
+        print(f"cstassist db upgrade: {exc}", file=sys.stderr)
+        return 2
+    for name in imported:
+        print(f"imported {settings.data_dir / name} (kept as {name}.imported)")
+    print(f"database {db.description} is at schema revision {current} (latest {head})")
+    return 0
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    from cstassist.database import Database
+    from cstassist.errors import CSTAssistError
+
+    from .main import _settings
+
+    settings = _settings()
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    try:
+        db = Database(url) if url else Database.for_settings(settings)
+        current, head = db.revisions()
+    except CSTAssistError as exc:
+        print(f"cstassist db status: {exc}", file=sys.stderr)
+        return 2
+    print(f"database {db.description}: schema revision {current or 'none'}, this version needs {head}")
+    return 0 if current == head else 1
 
 
 def _when(ts: float | None) -> str:
@@ -82,6 +127,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = fb.add_parser("export", help="write feedback as JSONL (for evals: cstassist eval --from-feedback)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_feedback_export)
+    db = sub.add_parser("db", help="the shared database's schema").add_subparsers(dest="db_command", required=True)
+    p = db.add_parser(
+        "upgrade", help="apply schema migrations (run before starting a new version) and import a 0.3 data directory's files"
+    )
+    p.set_defaults(func=cmd_db_upgrade)
+    db.add_parser("status", help="print the schema revision; exit 1 when it is behind").set_defaults(func=cmd_db_status)
     register_backup(sub)
 
 

@@ -1,6 +1,7 @@
 """`cstassist loadtest`: a bounded load test against a running service on loopback.
 
-Mixes search, ask and streaming ask at a fixed concurrency for a fixed time, then reports requests/s,
+Mixes search, ask and streaming ask at a fixed concurrency for a fixed time (round-robin over several
+``--url`` values, to load a set of hosts without a balancer), then reports requests/s,
 p50/p95 latency per kind, status counts and errors (any 5xx or transport failure). 429s from the rate
 limiter are counted separately: they are the service protecting itself, not errors.
 """
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 QUESTIONS = [
@@ -28,8 +31,9 @@ QUESTIONS = [
 ]
 
 
-async def _worker(client, base: str, deadline: float, stats: dict, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+async def _worker(client, bases: Iterator[str], deadline: float, stats: dict, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     while time.perf_counter() < deadline:
+        base = next(bases)
         kind = rng.choice(["search", "ask", "stream"])
         q = rng.choice(QUESTIONS)
         started = time.perf_counter()
@@ -55,12 +59,15 @@ async def _worker(client, base: str, deadline: float, stats: dict, rng: random.R
             stats["latency"][kind].append(elapsed)
 
 
-async def run(url: str, concurrency: int, seconds: float, key: str | None, seed: int = 1) -> dict:  # type: ignore[type-arg]
+async def run(url: str | list[str], concurrency: int, seconds: float, key: str | None, seed: int = 1) -> dict:  # type: ignore[type-arg]
     import httpx
 
-    host = urlparse(url).hostname or ""
-    if not (host == "localhost" or host.startswith("127.") or host == "::1"):
-        raise SystemExit("cstassist loadtest only targets loopback addresses (127.0.0.0/8, localhost, ::1)")
+    urls = [url] if isinstance(url, str) else list(url)
+    for u in urls:
+        host = urlparse(u).hostname or ""
+        if not (host == "localhost" or host.startswith("127.") or host == "::1"):
+            raise SystemExit("cstassist loadtest only targets loopback addresses (127.0.0.0/8, localhost, ::1)")
+    bases = itertools.cycle([u.rstrip("/") for u in urls])
     stats: dict = {"status": Counter(), "latency": defaultdict(list), "errors": []}
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -68,9 +75,7 @@ async def run(url: str, concurrency: int, seconds: float, key: str | None, seed:
         started = time.perf_counter()
         deadline = started + seconds
         rng = random.Random(seed)
-        await asyncio.gather(
-            *[_worker(client, url.rstrip("/"), deadline, stats, random.Random(rng.random())) for _ in range(concurrency)]
-        )
+        await asyncio.gather(*[_worker(client, bases, deadline, stats, random.Random(rng.random())) for _ in range(concurrency)])
         wall = time.perf_counter() - started
     total = sum(stats["status"].values())
 
@@ -78,7 +83,7 @@ async def run(url: str, concurrency: int, seconds: float, key: str | None, seed:
         return round(statistics.quantiles(xs, n=100)[int(p) - 1], 1) if len(xs) >= 2 else None
 
     return {
-        "url": url,
+        "url": url if isinstance(url, str) else ",".join(urls),
         "concurrency": concurrency,
         "seconds": round(wall, 1),
         "requests": total,
@@ -92,7 +97,7 @@ async def run(url: str, concurrency: int, seconds: float, key: str | None, seed:
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
-    result = asyncio.run(run(args.url, args.concurrency, args.seconds, args.key))
+    result = asyncio.run(run(args.url or ["http://127.0.0.1:8000"], args.concurrency, args.seconds, args.key))
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -109,7 +114,9 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("loadtest", help="bounded load test (search, ask, streaming) against a service on loopback")
-    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument(
+        "--url", action="append", help="service base URL (default http://127.0.0.1:8000); repeat it to round-robin over hosts"
+    )
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--key", default=None, help="API key to send (e.g. a member key with a high rate limit)")

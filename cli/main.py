@@ -25,6 +25,7 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from cstassist.database import DatabaseUnavailable, SchemaOutOfDate
     from cstassist.errors import BadRequest
     from cstassist.ingest import ingest
     from cstassist.locking import DataDirBusy
@@ -40,7 +41,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except DataDirBusy as exc:  # its message starts with "ingest:"
         print(f"cstassist {exc}", file=sys.stderr)
         return 2
-    except (BadRequest, FileNotFoundError) as exc:
+    except (BadRequest, FileNotFoundError, SchemaOutOfDate, DatabaseUnavailable) as exc:
         print(f"cstassist ingest: {exc}", file=sys.stderr)
         return 2
     for name, dropped in report.dropped.items():
@@ -115,6 +116,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cstassist.api.server import http_protocol
+    from cstassist.database import Database
+    from cstassist.errors import CSTAssistError
 
     settings = _settings()
     if args.workers > 1 and not settings.chroma.url:
@@ -122,6 +125,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "cstassist serve: --workers > 1 needs a Chroma server (set CSTASSIST_CHROMA__URL); "
             "an embedded Chroma index must not be shared by several processes"
         )
+    try:
+        Database.for_settings(settings)  # the schema check (or, for the embedded file, its upgrade) before serving
+    except CSTAssistError as exc:
+        sys.exit(f"cstassist serve: {exc}")
     uvicorn.run(
         "cstassist.api.app:app",
         host=args.host,
@@ -205,7 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("chromadb", "bm25s", "sentence_transformers", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    return int(args.func(args) or 0)
+    from cstassist.database import DatabaseUnavailable, SchemaOutOfDate
+
+    try:
+        return int(args.func(args) or 0)
+    except (SchemaOutOfDate, DatabaseUnavailable) as exc:  # any command that opens the database
+        print(f"cstassist {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

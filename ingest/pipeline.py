@@ -138,9 +138,14 @@ def ingest(
 
     ``prune`` removes documents whose files are gone from the scanned folders; it defaults to on for
     the default corpus and off for explicit paths.
+
+    Two ingests never interleave: on one host the data directory lock refuses the second, and with a
+    shared PostgreSQL database an advisory lock makes an ingest from another host wait for this one.
     """
     with DataDirLock(settings.data_dir, exclusive=True, what="ingest"):
-        return _ingest(paths, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
+        index = index or Index(settings)
+        with index.db.writer_lock("ingest"):
+            return _ingest(paths, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
 
 
 def _ingest(
@@ -148,7 +153,7 @@ def _ingest(
     settings: Settings,
     *,
     prune: bool | None,
-    index: Index | None,
+    index: Index,
     embedder: Embedder | None,
     on_failure: Callable[[str, str], None] | None,
 ) -> IngestReport:
@@ -158,7 +163,6 @@ def _ingest(
         prune = not paths
     paths = list(paths) if paths else [settings.corpus_dir]
     files, roots = collect(paths)
-    index = index or Index(settings)
     index.store.migrate_legacy()  # under the exclusive lock that ingest() holds
     ledger = index.ledger
     rows = ledger.rows()

@@ -62,6 +62,7 @@
     api: resolveApiBase(),
     token: null,
     conversationId: null,
+    session: null,
     busy: false,
     open: false,
   };
@@ -178,6 +179,8 @@
   function authHeaders(extra) {
     var headers = extra || {};
     if (state.token) headers["Authorization"] = "Bearer " + state.token;
+    // an anonymous visitor's server-issued session: their conversation and answers belong to it
+    else if (state.session) headers["X-CSTAssist-Session"] = state.session;
     return headers;
   }
 
@@ -933,6 +936,8 @@
     })
       .then(
         function (response) {
+          var session = response.headers.get("X-CSTAssist-Session");
+          if (session) state.session = session;
           if (!response.ok) return handleHttpError(msg, response);
           var type = (response.headers.get("Content-Type") || "").toLowerCase();
           if (type.indexOf("application/json") !== -1) {

@@ -2,7 +2,7 @@
 
 Anonymous callers see public documents only. Members-only documents need a member credential: an
 API key (for the member portal's server) or a short-lived signed token that the portal mints from its
-key for a logged-in member's browser. Keys are stored hashed (SHA-256) in SQLite and compared in
+key for a logged-in member's browser. Keys are stored hashed (SHA-256) in the database and compared in
 constant time; tokens are HMAC-SHA256 signed and expire.
 
 A credential arrives as whatever bytes a client sent (HTTP headers decode as latin-1), so every comparison
@@ -17,12 +17,15 @@ import hmac
 import json
 import re
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy import or_, select, update
+
+from .database import Database, api_keys, upsert
+from .database import secrets as secrets_table
 from .errors import AccessDenied, BadRequest
 
 Scope = Literal["public", "members"]
@@ -30,6 +33,7 @@ SCOPES: dict[str, tuple[str, ...]] = {"public": ("public",), "members": ("public
 KEY_PREFIX = "cstk_"
 TOKEN_PREFIX = "cstt_"
 _KEY_ID = re.compile(r"[0-9a-f]{12}")  # what KeyStore.create makes: secrets.token_hex(6)
+SESSION_PREFIX = "csts_"
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,21 @@ class Caller:
     kind: Literal["anonymous", "key", "token"]
     scope: Scope
     key_id: str | None = None
+    subject: str | None = None  # a token's subject, or an anonymous caller's server-issued session id
 
     @property
     def audiences(self) -> tuple[str, ...]:
         return SCOPES[self.scope]
+
+    @property
+    def identity(self) -> str:
+        """Who owns what this caller creates (answers, feedback, conversations): the key, the token's subject
+        under its key, or the anonymous session; ``local`` for the CLI and evaluation, which have no caller."""
+        if self.kind == "key":
+            return f"key:{self.key_id}"
+        if self.kind == "token":
+            return f"token:{self.key_id}:{self.subject or ''}"
+        return f"anon:{self.subject}" if self.subject else "local"
 
 
 ANONYMOUS = Caller("anonymous", "public")
@@ -58,14 +73,10 @@ class KeyInfo:
 
 
 class KeyStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, name TEXT, scope TEXT, hash TEXT, created_at REAL, revoked_at REAL)"
-        )
-        self._db.execute("CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT)")
+    """API keys (their SHA-256 hashes) and the token-signing secret, in the one database."""
+
+    def __init__(self, db: Database | Path) -> None:
+        self.db = db if isinstance(db, Database) else Database.for_path(db)
 
     def create(self, name: str, scope: str) -> tuple[KeyInfo, str]:
         """A new key; the secret is returned once and only its hash is stored."""
@@ -76,24 +87,30 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         now = time.time()
-        self._db.execute("INSERT INTO api_keys VALUES (?,?,?,?,?,NULL)", (key_id, name.strip(), scope, _hash(secret), now))
+        with self.db.begin(durable=True) as conn:
+            conn.execute(
+                api_keys.insert().values(key_id=key_id, name=name.strip(), scope=scope, hash=_hash(secret), created_at=now)
+            )
         return KeyInfo(key_id, name.strip(), scope, now, None), secret
 
     def list(self) -> list[KeyInfo]:
-        rows = self._db.execute("SELECT key_id, name, scope, created_at, revoked_at FROM api_keys ORDER BY created_at")
+        with self.db.begin() as conn:
+            rows = conn.execute(select(*_INFO).order_by(api_keys.c.created_at)).all()
         return [KeyInfo(*r) for r in rows]
 
     def revoke(self, key_id_or_name: str) -> int:
-        cur = self._db.execute(
-            "UPDATE api_keys SET revoked_at=? WHERE (key_id=? OR name=?) AND revoked_at IS NULL",
-            (time.time(), key_id_or_name, key_id_or_name),
-        )
+        c = api_keys.c
+        with self.db.begin(durable=True) as conn:
+            cur = conn.execute(
+                update(api_keys)
+                .where(or_(c.key_id == key_id_or_name, c.name == key_id_or_name), c.revoked_at.is_(None))
+                .values(revoked_at=time.time())
+            )
         return cur.rowcount
 
     def verify(self, secret: str) -> KeyInfo:
-        row = self._db.execute(
-            "SELECT key_id, name, scope, created_at, revoked_at, hash FROM api_keys WHERE key_id=?", (named_key_id(secret) or "",)
-        ).fetchone()
+        with self.db.begin() as conn:
+            row = conn.execute(select(*_INFO, api_keys.c.hash).where(api_keys.c.key_id == (named_key_id(secret) or ""))).first()
         expected = row[5] if row else _hash("no such key")
         if not hmac.compare_digest(expected.encode(), _hash(secret).encode()) or row is None:
             raise AccessDenied("invalid API key")
@@ -102,17 +119,18 @@ class KeyStore:
         return KeyInfo(*row[:5])
 
     def is_active(self, key_id: str) -> bool:
-        row = self._db.execute("SELECT revoked_at FROM api_keys WHERE key_id=?", (key_id,)).fetchone()
+        with self.db.begin() as conn:
+            row = conn.execute(select(api_keys.c.revoked_at).where(api_keys.c.key_id == key_id)).first()
         return row is not None and row[0] is None
 
     def token_secret(self) -> bytes:
-        """The signing secret, generated once and kept with the keys (so all workers share it)."""
-        row = self._db.execute("SELECT value FROM secrets WHERE name='token'").fetchone()
-        if row:
-            return row[0].encode()
-        value = secrets.token_urlsafe(48)
-        self._db.execute("INSERT OR IGNORE INTO secrets VALUES ('token', ?)", (value,))
-        return self._db.execute("SELECT value FROM secrets WHERE name='token'").fetchone()[0].encode()
+        """The signing secret, generated once and kept in the database (so every worker and host shares it)."""
+        with self.db.begin(durable=True) as conn:
+            upsert(conn, secrets_table, {"name": "token", "value": secrets.token_urlsafe(48)}, ("name",))
+            return conn.execute(select(secrets_table.c.value).where(secrets_table.c.name == "token")).scalar_one().encode()
+
+
+_INFO = (api_keys.c.key_id, api_keys.c.name, api_keys.c.scope, api_keys.c.created_at, api_keys.c.revoked_at)
 
 
 def _bytes(text: str) -> bytes:
@@ -157,9 +175,12 @@ class TokenSigner:
         self.secret = secret
         self.ttl_s = ttl_s
 
-    def mint(self, key: KeyInfo) -> tuple[str, int]:
+    def mint(self, key: KeyInfo, subject: str | None = None) -> tuple[str, int]:
+        """A token for ``key``'s scope. ``subject`` (default: a fresh random one) is whom it is for: what a
+        member creates with it (conversations, feedback) belongs to that key and subject."""
         exp = int(time.time()) + self.ttl_s
-        payload = _b64(json.dumps({"scope": key.scope, "kid": key.key_id, "exp": exp}, separators=(",", ":")).encode())
+        claims = {"scope": key.scope, "kid": key.key_id, "sub": subject or secrets.token_hex(8), "exp": exp}
+        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         sig = _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())
         return f"{TOKEN_PREFIX}{payload}.{sig}", exp
 
@@ -179,6 +200,30 @@ class TokenSigner:
         return claims
 
 
+class AnonymousSessions:
+    """Server-issued ids for anonymous callers (``X-CSTAssist-Session``), HMAC-signed so that a client cannot
+    pick one: the id is what an anonymous caller's conversations and answers belong to."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _sign(self, sid: str) -> str:
+        return _b64(hmac.new(self._secret, b"session:" + sid.encode(), hashlib.sha256).digest())[:32]
+
+    def issue(self) -> str:
+        sid = secrets.token_hex(16)
+        return f"{SESSION_PREFIX}{sid}.{self._sign(sid)}"
+
+    def verify(self, value: str | None) -> str | None:
+        """The session id in ``value``, or None when it is missing, malformed or not signed by this service."""
+        if not value or not value.startswith(SESSION_PREFIX) or len(value) > 100:
+            return None
+        sid, _, sig = value[len(SESSION_PREFIX) :].partition(".")
+        if len(sid) != 32 or not hmac.compare_digest(self._sign(sid).encode(), sig.encode("utf-8", "replace")):
+            return None
+        return sid
+
+
 class Authenticator:
     """Turns a credential from a request into a ``Caller`` (or raises ``AccessDenied``)."""
 
@@ -193,7 +238,8 @@ class Authenticator:
             claims = self.signer.verify(credential)
             if not self.keys.is_active(str(claims.get("kid"))):
                 raise AccessDenied("the key behind this token has been revoked")
-            return Caller("token", claims["scope"], claims.get("kid"))
+            sub = claims.get("sub")
+            return Caller("token", claims["scope"], claims.get("kid"), sub if isinstance(sub, str) else None)
         if credential.startswith(KEY_PREFIX):
             info = self.keys.verify(credential)
             return Caller("key", info.scope, info.key_id)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ Both the API and the CLI use it; it owns validation of questions and the audienc
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 from .answerability import Judge, Model, Verdict
 from .answering import Answerer, create_answerer
 from .conversation import ConversationStore
+from .database import DatabaseUnavailable
 from .documents import Answer, Passage
 from .embedding import Embedder, create_embedder
 from .errors import BadRequest, NotFound
@@ -23,6 +25,7 @@ from .retrieval import HybridRetriever, Mode
 from .settings import Settings
 
 MAX_K = 50
+log = logging.getLogger(__name__)
 
 
 def _model(settings: Settings) -> Model:
@@ -56,7 +59,7 @@ class Assistant:
         self.retriever = HybridRetriever(index, embedder, settings.retrieval)
         self.answerer = answerer or create_answerer(settings.llm, settings.retrieval)
         self.judge = Judge(_model(settings))
-        self.conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
+        self.conversations = ConversationStore(index.db)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -98,23 +101,36 @@ class Assistant:
         filters: dict[str, Any] | None = None,
         conversation_id: str | None = None,
         mode: Mode | None = None,
+        owner: str = "local",
     ) -> Reply:
-        """A cited answer (or an abstention); follow-ups are resolved against the conversation."""
+        """A cited answer (or an abstention); follow-ups are resolved against the conversation.
+
+        ``owner`` is the caller identity (``access.Caller.identity``): a ``conversation_id`` that ``owner`` did not
+        start is treated as unknown, and the reply carries a new one. With the database unreachable the question
+        is answered on its own, unrecorded."""
         started = time.perf_counter()
         question = self._check_question(question)
         k = self._check_k(k)
         flt = Filters.from_request(filters, audiences)
         if conversation_id is not None and (not isinstance(conversation_id, str) or not 8 <= len(conversation_id) <= 64):
             raise BadRequest("conversation_id must be a string of 8 to 64 characters")
-        conversation_id = conversation_id or ConversationStore.new_id()
-        previous_query = self.conversations.last_resolved(conversation_id)
+        try:
+            conversation_id, previous_query = self.conversations.resume(conversation_id, owner)
+            remember = True
+        except DatabaseUnavailable:
+            log.warning("database unavailable: answering without conversation context")
+            conversation_id, previous_query, remember = ConversationStore.new_id(), None, False
         query = resolve(question, previous_query)
         previous = None
         if query != question and previous_query:  # a follow-up: its answer must not repeat the last one
             previous = self._answer(previous_query, previous_query, k, flt, mode).text
         answer = self._answer(question, query, k, flt, mode, previous)
         answer_id = uuid.uuid4().hex
-        self.conversations.add(conversation_id, question, query, answer_id)
+        if remember:
+            try:
+                self.conversations.add(conversation_id, question, query, answer_id, owner)
+            except DatabaseUnavailable:
+                log.warning("database unavailable: this turn is not remembered")
         return Reply(answer, conversation_id, answer_id, (time.perf_counter() - started) * 1000)
 
     def _answer(self, question: str, query: str, k: int, flt: Filters, mode: Mode | None, previous: str | None = None) -> Answer:
@@ -144,6 +160,7 @@ class Assistant:
         raise NotFound(f"no document {document_id[:80]!r}")  # same answer whether it is missing or members-only
 
     def ready(self) -> dict[str, Any]:
+        """Index and model state for /readyz, with ``database``: ok or unavailable."""
         status = self.index.status()
         status["model"] = self.embedder.name
         status["lexical_chunks"] = len(self.index.lexical())

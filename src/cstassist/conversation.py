@@ -1,66 +1,84 @@
-"""Conversations: recent turns kept in SQLite (shared by all workers), and follow-up resolution.
+"""Conversations: recent turns kept in the database (shared by all workers and hosts), owned by their caller.
 
-A follow-up such as "and what about the chief executive?" is resolved without an LLM by searching
-with the previous turn's (resolved) question joined to the new one.
+How a follow-up is recognised and resolved against the previous turn is ``cstassist.followup``.
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
 import time
 import uuid
 from pathlib import Path
 
-from .text import terms
+from sqlalchemy import delete, select
+
+from .database import Database, conversations, turns, upsert
 
 MAX_TURNS = 6
-_FOLLOW_UP_START = re.compile(
-    r"^(and|but|also|so|then|what about|how about|what else|and what|and how|is that|does that|what if|why)\b", re.I
-)
-_REFERRING = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|he|she|his|her|such|same|above)\b", re.I)
-
-
-def is_follow_up(question: str) -> bool:
-    q = question.strip()
-    if _FOLLOW_UP_START.search(q):
-        return True
-    return bool(_REFERRING.search(q)) and len(terms(q)) <= 6
-
-
-def resolve(question: str, previous: str | None) -> str:
-    """The query to search with: the question itself, or joined to the previous one if it is a follow-up."""
-    if previous and is_follow_up(question):
-        return f"{previous} {question}"
-    return question
+MAX_CONTEXT_CHARS = 1000  # of a stored turn's resolved query: what the next follow-up is joined to
 
 
 class ConversationStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL cannot corrupt the file; a power cut may lose the last few rows, which here costs
-        # at most a turn of context or an unrated answer's record, against an fsync on every answer.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS turns (conversation_id TEXT, at REAL, question TEXT, resolved TEXT, answer_id TEXT)"
-        )
-        self._db.execute("CREATE INDEX IF NOT EXISTS turns_conv ON turns(conversation_id, at)")
+    """Recent turns of each conversation, in the one database (so a follow-up may land on any worker or host).
+
+    A conversation belongs to the caller identity that started it (``access.Caller.identity``). Its id is
+    made here, never by a client; an id that is unknown, or that belongs to someone else, starts a new
+    conversation instead of joining that one. What is kept is bounded: the last ``MAX_TURNS`` turns, and
+    each turn's resolved query cut to ``MAX_CONTEXT_CHARS`` (so a chain of follow-ups cannot grow it).
+    """
+
+    def __init__(self, db: Database | Path) -> None:
+        self.db = db if isinstance(db, Database) else Database.for_path(db)
 
     @staticmethod
     def new_id() -> str:
         return uuid.uuid4().hex
 
-    def last_resolved(self, conversation_id: str) -> str | None:
-        row = self._db.execute(
-            "SELECT resolved FROM turns WHERE conversation_id=? ORDER BY at DESC LIMIT 1", (conversation_id,)
-        ).fetchone()
-        return row[0] if row else None
+    def resume(self, conversation_id: str | None, owner: str) -> tuple[str, str | None]:
+        """(the conversation to add this turn to, its last resolved query): ``conversation_id`` when ``owner``
+        started it, else a new id with no context."""
+        if conversation_id:
+            with self.db.begin() as conn:
+                started_by = conn.execute(
+                    select(conversations.c.owner).where(conversations.c.conversation_id == conversation_id)
+                ).scalar()
+            if started_by is not None and started_by == owner:
+                return conversation_id, self.last_resolved(conversation_id)
+        return self.new_id(), None
 
-    def add(self, conversation_id: str, question: str, resolved: str, answer_id: str) -> None:
-        self._db.execute("INSERT INTO turns VALUES (?,?,?,?,?)", (conversation_id, time.time(), question, resolved, answer_id))
-        self._db.execute(
-            "DELETE FROM turns WHERE conversation_id=? AND at NOT IN (SELECT at FROM turns WHERE conversation_id=? ORDER BY at DESC LIMIT ?)",
-            (conversation_id, conversation_id, MAX_TURNS),
-        )
+    def last_resolved(self, conversation_id: str) -> str | None:
+        with self.db.begin() as conn:
+            return conn.execute(
+                select(turns.c.resolved).where(turns.c.conversation_id == conversation_id).order_by(turns.c.id.desc()).limit(1)
+            ).scalar()
+
+    def add(self, conversation_id: str, question: str, resolved: str, answer_id: str, owner: str = "local") -> None:
+        """Record a turn (starting the conversation, owned by ``owner``, if it is new) and drop turns past the limit."""
+        now = time.time()
+        with self.db.begin() as conn:
+            upsert(
+                conn, conversations, {"conversation_id": conversation_id, "owner": owner, "created_at": now}, ("conversation_id",)
+            )
+            conn.execute(
+                turns.insert().values(
+                    conversation_id=conversation_id,
+                    at=now,
+                    question=question[:MAX_CONTEXT_CHARS],
+                    resolved=_bounded(resolved),
+                    answer_id=answer_id,
+                )
+            )
+            keep = (
+                select(turns.c.id).where(turns.c.conversation_id == conversation_id).order_by(turns.c.id.desc()).limit(MAX_TURNS)
+            )
+            conn.execute(
+                delete(turns).where(turns.c.conversation_id == conversation_id, turns.c.id.not_in(keep.scalar_subquery()))
+            )
+
+
+def _bounded(text: str) -> str:
+    """At most ``MAX_CONTEXT_CHARS``, keeping the start (a chain of follow-ups keeps its original topic)."""
+    if len(text) <= MAX_CONTEXT_CHARS:
+        return text
+    cut = text[:MAX_CONTEXT_CHARS]
+    space = cut.rfind(" ")
+    return cut[:space] if space > MAX_CONTEXT_CHARS // 2 else cut

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .database import Database, DatabaseUnavailable
 from .documents import Chunk, DocumentMeta, Passage
 from .filters import Filters
 from .lexical import LexicalIndex
@@ -32,10 +33,13 @@ class Index:
     def __init__(self, settings: Settings, store: ChromaStore | None = None) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.ledger = Ledger(settings.state_path)
+        self.db = Database.for_settings(settings)
+        self.ledger = Ledger(self.db)
         self.store = store or ChromaStore(settings)
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
 
     # --- writing (ingest) -------------------------------------------------------------------------
     def replace_document(
@@ -54,10 +58,13 @@ class Index:
     def remove_document(self, document_id: str) -> None:
         self.store.delete_document(document_id)
 
-    def rebuild_lexical(self) -> LexicalIndex:
-        """Re-derive BM25 from what Chroma holds now, and cache it stamped with the ledger generation."""
+    def rebuild_lexical(self, generation: int | None = None) -> LexicalIndex:
+        """Re-derive BM25 from what Chroma holds now, and cache it stamped with ``generation`` (default: the
+        ledger's now; pass the one read *before* reading Chroma when another process may be ingesting)."""
+        if generation is None:
+            generation = self.ledger.generation
         records = [(i, t, m) for ids, texts, metas, _ in self.store.iter_all() for i, t, m in zip(ids, texts, metas)]
-        lex = LexicalIndex.build(records, self.ledger.generation)
+        lex = LexicalIndex.build(records, generation)
         lex.save(self.settings.data_dir / "lexical")
         with self._lock:
             self._lexical = lex
@@ -75,6 +82,10 @@ class Index:
 
     # --- reading ----------------------------------------------------------------------------------
     def lexical(self) -> LexicalIndex:
+        """The BM25 index of the current generation. While ``watch`` runs, the one in memory (the watcher keeps
+        it current, so a search reads no database); otherwise checked against the ledger on every call."""
+        if self._watcher is not None and self._lexical is not None:
+            return self._lexical
         gen = self.ledger.generation
         lex = self._lexical
         if lex is not None and lex.generation == gen:
@@ -88,6 +99,44 @@ class Index:
                 return cached
         log.info("rebuilding the lexical index from Chroma (generation %s)", gen)
         return self.rebuild_lexical()
+
+    def watch(self, interval_s: float) -> None:
+        """Follow the ledger's generation from a background thread: when an ingest (on any host) moves it on,
+        load or rebuild BM25 for it while searches go on using the previous one, then swap. A database or
+        Chroma that is down only delays the swap."""
+        self.lexical()
+        if self._watcher is not None:
+            return
+        self._stop.clear()
+        self._watcher = threading.Thread(target=self._follow, args=(interval_s,), name="cstassist-generation", daemon=True)
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+        self._watcher = None
+
+    def _follow(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            try:
+                gen = self.ledger.generation
+                current = self._lexical
+                if current is not None and current.generation == gen:
+                    continue
+                cached = LexicalIndex.load(self.settings.data_dir / "lexical")
+                if cached is not None and cached.generation == gen and len(cached) == self.store.count():
+                    with self._lock:
+                        self._lexical = cached
+                else:
+                    self.rebuild_lexical(gen)
+                log.info("lexical index now at generation %s (%d chunks)", gen, len(self._lexical or []))
+            except DatabaseUnavailable:
+                log.warning(
+                    "database unavailable; serving the lexical index of generation %s", getattr(self._lexical, "generation", None)
+                )
+            except Exception:  # noqa: BLE001 - a failed refresh must not stop the watcher; the next tick retries
+                log.exception("refreshing the lexical index failed; serving the previous one")
 
     def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
         out = []
@@ -137,8 +186,13 @@ class Index:
         return self.store.count()
 
     def status(self) -> dict[str, Any]:
-        return {
-            "chunks": self.chunk_count(),
-            "generation": self.ledger.generation,
-            "documents": sum(1 for r in self.ledger.rows().values() if r.status == "done"),
-        }
+        """Chunk count, generation and document count; ``database`` says whether the ledger could be read (when it
+        cannot, the generation is the one being served and the document count is left out)."""
+        status: dict[str, Any] = {"chunks": self.chunk_count()}
+        try:
+            rows = self.ledger.rows()
+            status.update(generation=self.ledger.generation, database="ok")
+            status["documents"] = sum(1 for r in rows.values() if r.status == "done")
+        except DatabaseUnavailable:
+            status.update(generation=getattr(self._lexical, "generation", None), database="unavailable")
+        return status

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,7 +133,10 @@ class LexicalIndex:
         return self.__dict__["_pos"]
 
     def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
+        """Write the cache to ``folder``, replacing it. Safe when two processes save at once (a host's service
+        following a new generation while an ingest on the same host saves it): each writes its own temporary
+        folder, and the one that loses the final swap just drops its copy."""
+        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.retriever is not None:
@@ -144,8 +149,16 @@ class LexicalIndex:
             published_ord=self.published_ord,
         )
         (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
+        old = folder.with_name(f"{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
+        try:
+            if folder.exists():
+                folder.rename(old)
+            tmp.rename(folder)
+        except OSError:
+            log.info("another process replaced the lexical cache at the same moment; keeping its copy")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:

@@ -132,13 +132,25 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CSTASSIST_", env_nested_delimiter="__", extra="ignore")
 
-    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index, keys, feedback and caches live.")
+    data_dir: Path = Field(
+        PROJECT_ROOT / "data",
+        description="Where the embedded index and database live; with a database URL and a Chroma URL, only caches.",
+    )
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled default corpus.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    database_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the shared database (ledger, keys, token secret, feedback, conversations), e.g. "
+        "postgresql+psycopg://user:password@host/cstassist; run `cstassist db upgrade` against it first. "
+        "Unset: an SQLite file in the data directory (never logged: it may hold a password).",
+    )
+    generation_poll_s: float = Field(
+        2.0, gt=0, le=300, description="How often a running service checks the database for a new ingest generation."
+    )
     token_secret: SecretStr | None = Field(
         None, description="Secret for signing member tokens. Unset: generated once and kept in the data directory."
     )
@@ -168,6 +180,10 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
-    @property
-    def state_path(self) -> Path:
-        return self.data_dir / "state.sqlite"
+    @model_validator(mode="after")
+    def _database_url(self) -> Settings:
+        if self.database_url is not None:
+            url = self.database_url.get_secret_value()
+            if not url.startswith(("postgresql+psycopg://", "sqlite:///")):
+                raise ValueError("CSTASSIST_DATABASE_URL must start with postgresql+psycopg:// (or sqlite:/// for a file)")
+        return self

@@ -100,8 +100,9 @@ def client(make_client) -> TestClient:
 def keys(api_settings):
     """The key store the app reads (same data directory), as ``cstassist keys create`` would write it."""
     from cstassist.access import KeyStore
+    from cstassist.database import Database
 
-    return KeyStore(api_settings.data_dir / "access.sqlite")
+    return KeyStore(Database.for_settings(api_settings))
 
 
 @pytest.fixture(scope="session")

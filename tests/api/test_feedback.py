@@ -6,6 +6,7 @@ import json
 
 from event_stream import sse_events
 
+from cstassist.database import Database
 from cstassist.feedback import FeedbackStore
 
 QUESTION = "What are the five domains of a strong trust?"
@@ -29,7 +30,7 @@ def test_feedback_is_stored_with_its_question_answer_and_citations(client, api_s
     answer = _answer(client)
     r = client.post("/v1/feedback", json={"answer_id": answer["answer_id"], "rating": "down", "comment": "missed domain five"})
     assert r.status_code == 201
-    row = _export(FeedbackStore(api_settings.data_dir / "feedback.sqlite"))[answer["answer_id"]]
+    row = _export(FeedbackStore(Database.for_settings(api_settings)))[answer["answer_id"]]
     assert row["rating"] == "down" and row["comment"] == "missed domain five"
     assert row["question"] == QUESTION and row["answer"] == answer["answer"]
     assert [c["chunk_id"] for c in row["citations"]] == [c["chunk_id"] for c in answer["citations"]]
@@ -40,7 +41,7 @@ def test_the_last_rating_for_an_answer_wins(client, api_settings):
     answer_id = _answer(client)["answer_id"]
     client.post("/v1/feedback", json={"answer_id": answer_id, "rating": "up"})
     client.post("/v1/feedback", json={"answer_id": answer_id, "rating": "down", "comment": "on reflection, no"})
-    row = _export(FeedbackStore(api_settings.data_dir / "feedback.sqlite"))[answer_id]
+    row = _export(FeedbackStore(Database.for_settings(api_settings)))[answer_id]
     assert (row["rating"], row["comment"]) == ("down", "on reflection, no")
 
 
@@ -54,7 +55,7 @@ def test_feedback_for_an_unknown_answer_is_refused(client, api_settings):
     r = client.post("/v1/feedback", json={"answer_id": "0" * 32, "rating": "up"})
     assert 400 <= r.status_code < 500
     assert r.json()["error"]["code"] and "answer_id" in r.json()["error"]["message"]
-    assert "0" * 32 not in _export(FeedbackStore(api_settings.data_dir / "feedback.sqlite"))
+    assert "0" * 32 not in _export(FeedbackStore(Database.for_settings(api_settings)))
 
 
 def test_feedback_comment_over_the_limit_is_refused(client):

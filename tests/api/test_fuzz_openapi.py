@@ -13,6 +13,7 @@ import uvicorn
 from hypothesis import HealthCheck, settings
 
 from cstassist.access import KeyStore
+from cstassist.database import Database
 from cstassist.settings import LimitSettings
 
 pytestmark = pytest.mark.slow
@@ -33,7 +34,7 @@ def fuzz_server(corpus_index, embedder, free_port):
     deadline = time.time() + 30
     while not server.started and time.time() < deadline:
         time.sleep(0.05)
-    _, secret = KeyStore(cfg.data_dir / "access.sqlite").create("fuzz-portal", "members")
+    _, secret = KeyStore(Database.for_settings(cfg)).create("fuzz-portal", "members")
     yield f"http://127.0.0.1:{port}", secret
     server.should_exit = True
     thread.join(10)

@@ -105,13 +105,13 @@ def active_testid(page) -> str | None:
 
 
 def conversation_of(data_dir: Path, answer_id: str) -> str:
-    with closing(sqlite3.connect(data_dir / "conversations.sqlite")) as db:
+    with closing(sqlite3.connect(data_dir / "cstassist.sqlite")) as db:
         return db.execute("SELECT conversation_id FROM turns WHERE answer_id=?", (answer_id,)).fetchone()[0]
 
 
 def feedback_rows(data_dir: Path) -> dict[str, dict]:
     buf = io.StringIO()
-    FeedbackStore(data_dir / "feedback.sqlite").export(buf)
+    FeedbackStore(data_dir / "cstassist.sqlite").export(buf)
     return {row["answer_id"]: row for row in map(json.loads, buf.getvalue().splitlines())}
 
 

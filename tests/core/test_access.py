@@ -85,13 +85,19 @@ def test_token_secret_is_generated_once_and_shared_by_every_store(tmp_path):
     assert KeyStore(tmp_path / "access.sqlite").token_secret() == first
 
 
-def test_token_round_trips_its_scope_key_and_expiry(keys):
+def test_token_round_trips_its_scope_key_subject_and_expiry(keys):
     info, _ = keys.create("portal", "members")
     signer = TokenSigner(keys.token_secret(), ttl_s=600)
-    token, exp = signer.mint(info)
+    token, exp = signer.mint(info, subject="member-42")
     assert token.startswith("cstt_")
     assert abs(exp - (time.time() + 600)) < 5
-    assert signer.verify(token) == {"scope": "members", "kid": info.key_id, "exp": exp}
+    assert signer.verify(token) == {"scope": "members", "kid": info.key_id, "sub": "member-42", "exp": exp}
+
+
+def test_each_token_without_a_subject_gets_its_own_identity(keys, auth):
+    info, _ = keys.create("portal", "members")
+    a, b = (auth.caller(auth.signer.mint(info)[0]) for _ in range(2))
+    assert a.identity != b.identity and a.identity.startswith(f"token:{info.key_id}:")
 
 
 def test_expired_token_is_refused(keys):
@@ -155,8 +161,8 @@ def test_member_key_and_its_token_give_the_members_audience(auth, keys):
     by_key = auth.caller(secret)
     assert by_key == Caller("key", "members", info.key_id)
     assert by_key.audiences == ("public", "members")
-    token, _ = auth.signer.mint(info)
-    assert auth.caller(token) == Caller("token", "members", info.key_id)
+    token, _ = auth.signer.mint(info, subject="member-7")
+    assert auth.caller(token) == Caller("token", "members", info.key_id, "member-7")
 
 
 def test_public_key_gives_the_public_audience_only(auth, keys):

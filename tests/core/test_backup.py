@@ -8,6 +8,7 @@ import pytest
 from cstassist.access import KeyStore
 from cstassist.assistant import Assistant
 from cstassist.backup import backup, restore
+from cstassist.database import Database
 from cstassist.errors import BadRequest
 from cstassist.ingest import ingest
 from cstassist.locking import DataDirLock
@@ -31,7 +32,7 @@ def _same(a: list[list[tuple[str, float]]], b: list[list[tuple[str, float]]]) ->
 def test_a_restored_backup_gives_identical_search_results(make_settings, embedder, tmp_path):
     source = make_settings()
     ingest(None, source, embedder=embedder)
-    key_info, secret = KeyStore(source.data_dir / "access.sqlite").create("portal", "members")
+    key_info, secret = KeyStore(Database.for_settings(source)).create("portal", "members")
     expected = _results(Assistant.open(source, embedder=embedder))
 
     with DataDirLock(source.data_dir, exclusive=False, what="serve"):  # as a running service holds it
@@ -43,7 +44,7 @@ def test_a_restored_backup_gives_identical_search_results(make_settings, embedde
     assert restored.chunks == info.chunks
     restored_results = _results(Assistant.open(target, embedder=embedder))
     assert _same(restored_results, expected), (restored_results, expected)
-    assert KeyStore(target.data_dir / "access.sqlite").verify(secret).key_id == key_info.key_id
+    assert KeyStore(Database.for_settings(target)).verify(secret).key_id == key_info.key_id
     again = ingest(None, target, embedder=embedder)
     assert again.chunks_written == 0 and not again.added and not again.updated, "the restored ledger must match the index"
 

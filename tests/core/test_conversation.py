@@ -1,53 +1,13 @@
-"""Follow-up detection and resolution, and the conversation store's turns."""
+"""The conversation store's turns: kept per conversation, bounded, shared by every store on one database.
+(Follow-up detection and resolution: test_followup.py.)"""
 
 from __future__ import annotations
 
-import pytest
+from sqlalchemy import select
 
-from cstassist.conversation import MAX_TURNS, ConversationStore, is_follow_up, resolve
-
-FOLLOW_UPS = [
-    "And how often should that happen?",
-    "and what about the chief executive?",
-    "What about academies?",
-    "How about for chairs?",
-    "Why?",
-    "Does that apply to trustees?",
-    "Is that a legal requirement?",
-    "Who decides it?",
-    "How often should they do this?",
-]
-STANDALONE = [
-    "How should the board review the chief executive's performance?",
-    "What are the five domains of a strong trust?",
-    "What is the capital of France?",
-    "Who does CST run its national survey of school trusts with?",
-    "Which journalist said he phones CST when he wants the multi-academy trust perspective on this and other issues?",
-    "Android tablets",  # "and" inside a word is not a follow-up
-]
-
-
-@pytest.mark.parametrize("question", FOLLOW_UPS)
-def test_short_or_referring_questions_are_follow_ups(question):
-    assert is_follow_up(question)
-
-
-@pytest.mark.parametrize("question", STANDALONE)
-def test_self_contained_questions_are_not_follow_ups(question):
-    assert not is_follow_up(question)
-
-
-def test_a_follow_up_is_searched_together_with_the_previous_question():
-    previous = "How should the board review the chief executive's performance?"
-    assert resolve("And how often should that happen?", previous) == f"{previous} And how often should that happen?"
-
-
-def test_a_standalone_question_is_searched_alone_even_in_a_conversation():
-    assert resolve("What is the capital of France?", "How should the board review the CEO?") == "What is the capital of France?"
-
-
-def test_a_follow_up_with_no_previous_turn_is_searched_as_it_is():
-    assert resolve("And how often?", None) == "And how often?"
+from cstassist.conversation import MAX_CONTEXT_CHARS, MAX_TURNS, ConversationStore
+from cstassist.database import turns
+from cstassist.followup import resolve
 
 
 def test_store_returns_the_latest_resolved_question_of_that_conversation(tmp_path):
@@ -67,9 +27,18 @@ def test_store_keeps_only_the_most_recent_turns(tmp_path):
     cid = store.new_id()
     for i in range(MAX_TURNS + 4):
         store.add(cid, f"q{i}", f"resolved {i}", f"a{i}")
-    kept = store._db.execute("SELECT resolved FROM turns WHERE conversation_id=? ORDER BY at", (cid,)).fetchall()
+    with store.db.begin() as conn:
+        kept = conn.execute(select(turns.c.resolved).where(turns.c.conversation_id == cid).order_by(turns.c.id)).all()
     assert [r[0] for r in kept] == [f"resolved {i}" for i in range(4, MAX_TURNS + 4)]
     assert store.last_resolved(cid) == f"resolved {MAX_TURNS + 3}"
+
+
+def test_a_stored_resolved_query_is_cut_to_the_context_limit_keeping_its_start(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    cid = store.new_id()
+    store.add(cid, "q", "topic " + "word " * 1000, "a")
+    kept = store.last_resolved(cid)
+    assert kept.startswith("topic ") and MAX_CONTEXT_CHARS // 2 < len(kept) <= MAX_CONTEXT_CHARS
 
 
 def test_turns_are_shared_by_every_store_on_the_same_file(tmp_path):
@@ -77,8 +46,19 @@ def test_turns_are_shared_by_every_store_on_the_same_file(tmp_path):
     path = tmp_path / "conversations.sqlite"
     first, second = ConversationStore(path), ConversationStore(path)
     cid = first.new_id()
-    first.add(cid, "How should the board review the CEO?", "How should the board review the CEO?", "a1")
-    assert second.last_resolved(cid) == "How should the board review the CEO?"
+    first.add(cid, "How should the board review the CEO?", "How should the board review the CEO?", "a1", owner="key:k1")
+    assert second.resume(cid, "key:k1") == (cid, "How should the board review the CEO?")
+
+
+def test_only_the_owner_resumes_a_conversation_anyone_else_gets_a_new_one(tmp_path):
+    store = ConversationStore(tmp_path / "conversations.sqlite")
+    cid = store.new_id()
+    store.add(cid, "members-only topic?", "members-only topic?", "a1", owner="key:member")
+    for stranger in ("anon:s1", "key:other", "token:member:", "local"):
+        new_id, previous = store.resume(cid, stranger)
+        assert new_id != cid and previous is None
+    assert store.resume("a" * 8, "key:member")[0] != "a" * 8, "a client-chosen id is never adopted"
+    assert store.resume(cid, "key:member") == (cid, "members-only topic?")
 
 
 def test_a_chain_of_follow_ups_keeps_the_original_topic(tmp_path):

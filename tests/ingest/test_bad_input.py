@@ -147,12 +147,13 @@ def test_good_file_after_a_parse_timeout_is_parsed_by_a_fresh_parser(bad_run, sn
 
 
 def test_refused_files_leave_nothing_in_the_ledger_or_the_index(bad_run, snapshot):
+    from cstassist.database import Database
     from cstassist.state import Ledger
 
     _, settings = bad_run
     sources = {dict(m)["source"] for _, _, m in snapshot(settings)}
     assert sources == set(GOOD)
-    assert set(Ledger(settings.state_path).rows()) == set(GOOD.values())
+    assert set(Ledger(Database.for_settings(settings)).rows()) == set(GOOD.values())
 
 
 def test_file_that_vanishes_during_the_run_fails_alone_and_the_run_goes_on(tmp_path, make_settings, embedder):

@@ -126,7 +126,7 @@ def test_ingest_killed_mid_write_and_mid_run_converges_to_a_clean_run(
 ):
     folder = _big_library(tmp_path / "library", docs)
     data = tmp_path / "killed"
-    watch = LedgerWatch(data / "state.sqlite")
+    watch = LedgerWatch(data / "cstassist.sqlite")
     kills = []
 
     # 1. while a document's chunks are being written: its ledger row is 'pending' (a window of tens of
@@ -165,8 +165,9 @@ def test_ingest_killed_mid_write_and_mid_run_converges_to_a_clean_run(
     assert all(np.allclose(v_clean[i], v_killed[i], atol=1e-4) for i in v_clean)
     assert _lexical_ids(killed) == sorted(i for i, _, _ in expected)
     watch.close()
+    from cstassist.database import Database
     from cstassist.state import Ledger
 
-    rows = Ledger(killed.state_path).rows()
+    rows = Ledger(Database.for_settings(killed)).rows()
     assert len(rows) == FILES and {r.status for r in rows.values()} == {"done"}
     assert sum(r.chunk_count for r in rows.values()) == len(expected)

@@ -1,0 +1,36 @@
+"""The BM25 cache on disk survives two writers at once (a host's service following a new generation while
+an ingest on the same host saves the same cache)."""
+
+from __future__ import annotations
+
+import threading
+
+from cstassist.lexical import LexicalIndex
+
+RECORDS = [
+    ("c1", "The board reviews the chief executive's performance each year.", {"audience": "public", "document_id": "d1"}),
+    ("c2", "Trustees keep a skills register and review it every autumn.", {"audience": "public", "document_id": "d2"}),
+    ("c3", "Strong trusts invest in governance professionals.", {"audience": "members", "document_id": "d3"}),
+]
+
+
+def test_concurrent_saves_leave_one_whole_cache_and_no_debris(tmp_path):
+    folder = tmp_path / "lexical"
+    errors: list[BaseException] = []
+
+    def save(generation: int) -> None:
+        try:
+            for _ in range(15):
+                LexicalIndex.build(RECORDS, generation).save(folder)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(g,)) for g in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    loaded = LexicalIndex.load(folder)
+    assert loaded is not None and loaded.generation in (1, 2, 3) and loaded.ids == ["c1", "c2", "c3"]
+    assert [p.name for p in tmp_path.iterdir()] == ["lexical"]
