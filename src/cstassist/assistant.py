@@ -114,15 +114,19 @@ class Assistant:
         flt = Filters.from_request(filters, audiences)
         if conversation_id is not None and (not isinstance(conversation_id, str) or not 8 <= len(conversation_id) <= 64):
             raise BadRequest("conversation_id must be a string of 8 to 64 characters")
+        previous = None
         try:
             conversation_id, previous_query = self.conversations.resume(conversation_id, owner)
             remember = True
+            query = resolve(question, previous_query)
+            if query != question and previous_query:  # a follow-up: its answer must not repeat the last one
+                previous = self.conversations.last_answer(conversation_id)
         except DatabaseUnavailable:
             log.warning("database unavailable: answering without conversation context")
             conversation_id, previous_query, remember = ConversationStore.new_id(), None, False
-        query = resolve(question, previous_query)
-        previous = None
-        if query != question and previous_query:  # a follow-up: its answer must not repeat the last one
+            query = question
+        if previous is None and query != question and previous_query:
+            # not recorded (the CLI and the evaluation keep no answer records): the same search answers it again
             previous = self._answer(previous_query, previous_query, k, flt, mode).text
         answer = self._answer(question, query, k, flt, mode, previous)
         answer_id = uuid.uuid4().hex

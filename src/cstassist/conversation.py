@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from .database import Database, conversations, turns, upsert
+from .database import Database, answers, conversations, turns, upsert
 
 MAX_TURNS = 6
 MAX_CONTEXT_CHARS = 1000  # of a stored turn's resolved query: what the next follow-up is joined to
@@ -49,6 +49,18 @@ class ConversationStore:
         with self.db.begin() as conn:
             return conn.execute(
                 select(turns.c.resolved).where(turns.c.conversation_id == conversation_id).order_by(turns.c.id.desc()).limit(1)
+            ).scalar()
+
+    def last_answer(self, conversation_id: str) -> str | None:
+        """The text of the conversation's last answer, when the service recorded it (``FeedbackStore.record_answer``);
+        a follow-up's answer must not repeat it."""
+        with self.db.begin() as conn:
+            return conn.execute(
+                select(answers.c.answer)
+                .join(turns, turns.c.answer_id == answers.c.answer_id)
+                .where(turns.c.conversation_id == conversation_id)
+                .order_by(turns.c.id.desc())
+                .limit(1)
             ).scalar()
 
     def add(self, conversation_id: str, question: str, resolved: str, answer_id: str, owner: str = "local") -> None:

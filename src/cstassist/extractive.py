@@ -60,6 +60,8 @@ def _usable(sents: list[str]) -> list[bool]:
     return [not is_instruction(s) and s.strip() != "[text removed]" for s in sents]
 
 
+
+
 def _widen(sents: list[str], start: int, end: int, usable: list[bool]) -> tuple[int, int]:
     """Grow [start, end) until it reads on its own: its antecedent, its list's introduction and items."""
     if is_list_item(sents[start]):  # a list item brings the sentence that introduces the list
@@ -73,6 +75,19 @@ def _widen(sents: list[str], start: int, end: int, usable: list[bool]) -> tuple[
     if any(s.rstrip().endswith(":") for s in sents[start:end]) or (end > start and is_list_item(sents[end - 1])):
         while end < len(sents) and is_list_item(sents[end]) and end - start < MAX_LIST_ITEMS + WINDOW_SENTENCES:
             end += 1
+    return start, end
+
+
+def _with_neighbour(sents: list[str], start: int, end: int, usable: list[bool], weights: dict[str, float]) -> tuple[int, int]:
+    """Add the adjacent sentence (before or after) that holds more of the question's words, if either holds any:
+    an answer often runs one sentence past the window that found it (measured: evidence in the answer text
+    0.670 -> 0.698 of answered dev questions, for about 80 more characters)."""
+    before = _idf_share(terms(sents[start - 1]), weights) if start > 0 and usable[start - 1] else 0.0
+    after = _idf_share(terms(sents[end]), weights) if end < len(sents) and usable[end] else 0.0
+    if after > 0 and after >= before:
+        return start, end + 1
+    if before > 0:
+        return start - 1, end
     return start, end
 
 
@@ -108,7 +123,7 @@ def best_span(
     usable = _usable(sents)
     said = {" ".join(s.split()) for s in avoid}
     for score, s, e in _candidates(p, weights, focus):
-        s, e = _widen(sents, s, e, usable)
+        s, e = _with_neighbour(sents, *_widen(sents, s, e, usable), usable, weights)
         # a follow-up's answer leaves out what the previous answer already said (its context is still on screen)
         keep = [i for i in range(s, e) if usable[i] and " ".join(sents[i].split()) not in said]
         if not keep:

@@ -22,7 +22,7 @@ def test_document_id_filter_returns_only_that_document_and_fills_k(client):
 
 
 def test_document_ids_filter_accepts_several_documents(client):
-    wanted = {"taking-stock-2019", "school-trusts-insurgent-mission"}
+    wanted = {"taking-stock-2019", "school-trusts-insurgent-mission", "estates-guidance-2019"}
     results = search(client, "leadership of school trusts", k=10, document_ids=sorted(wanted))
     assert results and {p["document_id"] for p in results} <= wanted
     assert len({p["document_id"] for p in results}) == 2
@@ -48,7 +48,11 @@ def test_published_from_alone_excludes_older_documents(client):
 
 def test_published_to_alone_excludes_newer_documents(client):
     results = search(client, "trust governance", k=20, published_to="2020")
-    assert results and {p["document_id"] for p in results} <= {"taking-stock-2019", "school-trusts-insurgent-mission"}
+    assert results and {p["document_id"] for p in results} <= {
+        "taking-stock-2019",
+        "school-trusts-insurgent-mission",
+        "estates-guidance-2019",
+    }
 
 
 def test_filters_that_match_nothing_give_no_results_and_ask_abstains(client):

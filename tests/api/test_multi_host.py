@@ -30,6 +30,8 @@ NEW_DOC = f"""# The Quaywarden protocol for trust estates
 The {NEW_TERM} protocol asks every school trust to walk its estate each term and log each defect by risk.
 """
 
+METRICS_TOKEN = "multi-host-operator-token"
+
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, free_port):
@@ -51,6 +53,7 @@ def cluster(tmp_path_factory, free_port):
         "CSTASSIST_EMBEDDING__WINDOWS": "false",  # halves ingest time; ranking quality is not under test here
         "CSTASSIST_LIMITS__RATE_PER_MINUTE": "100000",
         "CSTASSIST_GENERATION_POLL_S": "1",
+        "CSTASSIST_METRICS_TOKEN": METRICS_TOKEN,  # index figures in /readyz are for operators
     }
     hosts: list[ServeProcess] = []
     try:
@@ -101,7 +104,7 @@ def test_a_document_ingested_through_one_host_is_searchable_on_the_other(cluster
     assert done.returncode == 0, done.stderr[-2000:]
     took = _until(lambda: any(NEW_TERM in p["text"] for p in _search(cluster["b"], NEW_TERM).json()["results"]), 10)
     print(f"searchable on the other host {took:.1f} s after ingest finished")
-    ready = httpx.get(f"{cluster['b']}/readyz", timeout=10).json()
+    ready = httpx.get(f"{cluster['b']}/readyz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10).json()
     assert ready["status"] == "ready" and ready["database"] == "ok" and ready["lexical_chunks"] == ready["chunks"]
     # a stateless host: its data directory holds only caches it can rebuild
     assert {p.name for p in (cluster["root"] / "b").iterdir()} <= {"lexical", "models"}

@@ -184,7 +184,7 @@ def test_widget_renders_each_outcome_distinctly_and_flags_a_superseded_source(pa
 
     related, _ = ask_in_widget(page, RELATED, 2)
     assert related.get_attribute("data-outcome") == "related" and related.get_attribute("data-abstained") == "true"
-    assert "No direct answer" in related.locator(tid("outcome-label")).inner_text()
+    assert "No direct answer" in related.locator(tid("outcome-label")).text_content()
     assert related.locator(".sources-heading").text_content() == "Closest passages"
     assert related.locator(tid("citation-chip")).count() >= 1
     related_colour = related.locator(".bubble").evaluate("el => getComputedStyle(el).borderLeftColor")
@@ -192,7 +192,7 @@ def test_widget_renders_each_outcome_distinctly_and_flags_a_superseded_source(pa
 
     none, _ = ask_in_widget(page, NONE, 3)
     assert none.get_attribute("data-outcome") == "none" and none.get_attribute("data-abstained") == "true"
-    assert "Not covered by CST guidance" in none.locator(tid("outcome-label")).inner_text()
+    assert "Not covered by CST guidance" in none.locator(tid("outcome-label")).text_content()
     assert none.locator(tid("citation-chip")).count() == 0
     assert none.locator(".bubble").evaluate("el => getComputedStyle(el).borderLeftColor") != related_colour
 

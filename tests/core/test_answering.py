@@ -87,6 +87,18 @@ def test_unrelated_sentences_of_the_same_passage_stay_out():
     assert "Lunch" not in answer.text and "accounts" not in answer.text
 
 
+def test_the_next_sentence_comes_too_when_it_carries_the_questions_words_and_not_otherwise():
+    p = passage(
+        1,
+        "Boards appoint a clerk. The clerk advises on governance. Clerks should be independent of the executive. "
+        "Catering is outsourced.",
+        windows=[0.8, 0.3, 0.1],
+    )
+    answer = ask("Should the clerk be independent of the executive?", [p])
+    assert "Clerks should be independent of the executive." in answer.text
+    assert "Catering" not in answer.text
+
+
 def test_a_sentence_that_refers_back_brings_the_one_before_it():
     p = passage(
         1,

@@ -69,3 +69,17 @@ def test_a_chain_of_follow_ups_keeps_the_original_topic(tmp_path):
         store.add(cid, q, resolved, "a")
     assert store.last_resolved(cid).startswith("How should the board review the chief executive's performance?")
     assert store.last_resolved(cid).endswith("What about the chair?")
+
+
+def test_the_last_recorded_answer_of_a_conversation_is_what_a_follow_up_must_not_repeat(tmp_path):
+    from cstassist.database import Database
+    from cstassist.feedback import FeedbackStore
+
+    db = Database.for_path(tmp_path / "state.sqlite")
+    store, answers = ConversationStore(db), FeedbackStore(db)
+    cid = store.new_id()
+    assert store.last_answer(cid) is None
+    for n in (1, 2):
+        store.add(cid, f"q{n}", f"q{n}", f"a{n}", owner="key:k")
+        answers.record_answer(f"a{n}", f"q{n}", f"answer {n} [1]", [], False, owner="key:k")
+    assert store.last_answer(cid) == "answer 2 [1]"
