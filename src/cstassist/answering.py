@@ -19,7 +19,7 @@ from .documents import Answer, Citation, Passage
 from .extractive import answer_spans, best_span, sentences_of
 from .injection import is_instruction
 from .settings import LLMSettings, RetrievalSettings
-from .text import coverage, sentences, terms
+from .text import coverage, question_terms, sentences
 
 SUPPORT_THRESHOLD = 0.6  # share of a claim's content words that its cited passages must contain
 RELATED_PASSAGES = 3
@@ -86,7 +86,7 @@ class ExtractiveAnswerer:
             return none_answer(query, verdict)
         if verdict.outcome == "related":
             return related_answer(query, passages, verdict)
-        focus = terms(question) if query != question else set()  # a follow-up: its own words pick the span
+        focus = question_terms(question) if query != question else set()  # a follow-up: its own words pick the span
         spans = answer_spans(passages[:5], verdict.term_weights, focus, sentences_of(previous) if previous else ())
         if not spans:
             return related_answer(query, passages, verdict)

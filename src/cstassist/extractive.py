@@ -56,6 +56,10 @@ def _idf_share(text_terms: set[str], weights: dict[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in text_terms) / mass
 
 
+def _norm(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
 def _usable(sents: list[str]) -> list[bool]:
     return [not is_instruction(s) and s.strip() != "[text removed]" for s in sents]
 
@@ -121,12 +125,18 @@ def best_span(
     a span with nothing new is passed over."""
     sents = sentences(p.text)
     usable = _usable(sents)
-    said = {" ".join(s.split()) for s in avoid}
+    said = {_norm(s) for s in avoid}
     for score, s, e in _candidates(p, weights, focus):
         s, e = _with_neighbour(sents, *_widen(sents, s, e, usable), usable, weights)
-        # a follow-up's answer leaves out what the previous answer already said (its context is still on screen)
-        keep = [i for i in range(s, e) if usable[i] and " ".join(sents[i].split()) not in said]
-        if not keep:
+        # a follow-up's answer leaves out what the previous answer already said (it is still on screen), except a
+        # sentence that holds the follow-up's own words (the answer may have been given in passing), and never
+        # repeats the whole previous answer
+        new = [i for i in range(s, e) if usable[i] and _norm(sents[i]) not in said]
+        overlap = {i: len(focus & terms(sents[i])) for i in range(s, e) if usable[i] and _norm(sents[i]) in said}
+        most = max(overlap.values(), default=0)
+        again = [i for i, n in overlap.items() if n and n == most]  # the said sentence(s) closest to the follow-up
+        keep = sorted(new + again)
+        if not keep or (not new and {_norm(sents[i]) for i in again} == said):
             continue
         text = _join([sents[i] for i in keep])
         if len(text) > MAX_SPAN_CHARS:

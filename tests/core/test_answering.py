@@ -160,6 +160,21 @@ def test_a_follow_up_never_repeats_the_previous_answer():
     assert "every year. Reviews use agreed objectives" not in again.text
 
 
+def test_a_follow_up_already_answered_in_passing_gets_that_sentence_not_the_whole_previous_answer():
+    survey = passage(
+        1,
+        "Most primary schools said collaboration was a main reason for joining a trust. "
+        "Nearly nine in ten called it at least an important reason.",
+        windows=[0.8],
+    )
+    first = ask("Why do schools join trusts?", [survey])
+    assert "nine in ten" in first.text  # the first answer already gave it, in passing
+    query = "Why do schools join trusts? And how many called it an important reason?"
+    again = ask("And how many called it an important reason?", [survey], previous=first.text, query=query)
+    assert again.outcome == "answer" and "Nearly nine in ten called it at least an important reason." in again.text
+    assert again.text != first.text and "Most primary schools" not in again.text
+
+
 def test_related_says_there_is_no_direct_answer_and_lists_the_closest_passages():
     other = passage(2, "Trusts employ teachers on national pay scales. Pay is reviewed annually.", doc="doc-b", windows=[0.4])
     answer = ask("What is the statutory deadline for the CEO's review?", [CEO, other], outcome="related")
