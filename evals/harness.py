@@ -24,6 +24,7 @@ from cstassist.assistant import Assistant
 from cstassist.conversation import ConversationStore
 from cstassist.documents import Answer, Passage
 from cstassist.embedding import Embedder, create_embedder
+from cstassist.feedback import FeedbackStore
 from cstassist.filters import Filters
 from cstassist.followup import resolve
 from cstassist.locking import DataDirBusy
@@ -123,9 +124,7 @@ def run_mode(assistant: Assistant, items: list[GoldItem], mode: Mode, options: E
                 if conversation is None or last_turn.get(conversation) != item.follow_up_of:
                     conversation = _replay(assistant, _chain(by_id, item.follow_up_of), mode, options)
             started = time.perf_counter()
-            reply = assistant.ask(
-                item.question, k=options.k, audiences=options.audiences, conversation_id=conversation, mode=mode
-            )
+            reply = _ask(assistant, item.question, options, conversation, mode)
             ask_ms = (time.perf_counter() - started) * 1000
             conversation_of[item.id] = reply.conversation_id
             last_turn[reply.conversation_id] = item.id
@@ -167,11 +166,18 @@ def _replay(assistant: Assistant, chain: list[GoldItem], mode: Mode, options: Ev
     """A fresh conversation holding exactly ``chain``'s turns (for a second follow-up of one question)."""
     conversation = None
     for item in chain:
-        conversation = assistant.ask(
-            item.question, k=options.k, audiences=options.audiences, conversation_id=conversation, mode=mode
-        ).conversation_id
+        conversation = _ask(assistant, item.question, options, conversation, mode).conversation_id
     assert conversation is not None
     return conversation
+
+
+def _ask(assistant: Assistant, question: str, options: EvalOptions, conversation: str | None, mode: Mode):  # type: ignore[no-untyped-def]
+    """``Assistant.ask``, and the answer recorded as the API records it, so a follow-up sees what was answered."""
+    reply = assistant.ask(question, k=options.k, audiences=options.audiences, conversation_id=conversation, mode=mode)
+    FeedbackStore(assistant.conversations.db).record_answer(
+        reply.answer_id, question, reply.answer.text, [], reply.answer.abstained
+    )
+    return reply
 
 
 def covers(targets: tuple[Target, ...], passages: list[Passage]) -> list[set[int]]:
