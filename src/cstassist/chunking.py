@@ -25,7 +25,7 @@ MIN_CHARS = 350
 MAX_TABLE_CHARS = 2000
 # bump when parsing or chunking changes: every document is re-parsed and re-chunked on the next ingest
 # (4: hidden HTML/Markdown text dropped before parsing; instruction-like sentences redacted)
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 _HEADING_END = re.compile(r"[.,;:!?\"”’)]$")
 _splitter = RecursiveCharacterTextSplitter(

@@ -26,7 +26,9 @@ _PATTERNS = [
     r"\bignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding)\b",
     r"\bdisregard (?:all |any |the )?(?:previous|prior|above|earlier|your)\b",
     r"\b(?:ignore|forget|override|bypass) (?:all |any )?(?:your|these|those|the|my) (?:rules|instructions|guidelines|guardrails)\b",
-    r"\b(?:print|say|output|repeat|type) (?:the (?:word|phrase|string|code) )?[\"'“]?[A-Z0-9][A-Z0-9_-]{5,}\b",
+    # a payload word in capitals ("say PWNED"); the capitals are matched case-sensitively, or "type comment" and
+    # "output printed" in ordinary prose would read as payloads
+    r"\b(?:print|say|output|repeat|type) (?:the (?:word|phrase|string|code) )?[\"'“]?(?-i:[A-Z0-9][A-Z0-9_-]{5,})\b",
     r"\b(?:system|developer) prompt\b",
     r"\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|chatbot)\b",
     r"\b(?:as an|to the|dear) (?:ai|assistant|language model|chatbot)\b",
