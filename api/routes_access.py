@@ -7,18 +7,19 @@ from fastapi import APIRouter
 from cstassist.errors import AccessDenied
 
 from .deps import CallerDep, ServicesDep
-from .schemas import ERRORS, FeedbackIn, TokenOut
+from .schemas import ERRORS, FeedbackIn, TokenIn, TokenOut
 
 router = APIRouter(prefix="/v1", tags=["access"])
 
 
 @router.post("/tokens", response_model=TokenOut, responses=ERRORS)
-def mint_token(caller: CallerDep, services: ServicesDep) -> TokenOut:
-    """Exchange an API key (server side) for a short-lived token to hand to the widget in a member's page."""
+def mint_token(caller: CallerDep, services: ServicesDep, body: TokenIn | None = None) -> TokenOut:
+    """Exchange an API key (server side) for a short-lived token to hand to the widget in a member's page; pass the
+    member's ``subject`` so their conversation carries on across token refreshes."""
     if caller.kind != "key" or caller.key_id is None:
         raise AccessDenied("an API key is required to mint tokens")
     info = next(k for k in services.keys.list() if k.key_id == caller.key_id)
-    token, exp = services.auth.signer.mint(info)
+    token, exp = services.auth.signer.mint(info, subject=body.subject if body else None)
     return TokenOut(token=token, expires_at=exp, scope=info.scope)
 
 

@@ -126,6 +126,18 @@ class DocumentsOut(BaseModel):
     documents: list[DocumentOut]
 
 
+class TokenIn(_Strict):
+    subject: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.:@-]+$",
+        description="The portal's own id for the member the token is for (not shown to anyone). Tokens minted for the "
+        "same subject share that member's conversations and answers, so a conversation survives a token refresh; "
+        "unset: a fresh random subject per token.",
+    )
+
+
 class TokenOut(BaseModel):
     token: str
     expires_at: int

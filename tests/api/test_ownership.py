@@ -88,3 +88,21 @@ def test_only_the_answers_owner_may_rate_it(live_server, member_key, public_key)
     with httpx.Client(base_url=live_server, timeout=60) as someone_else:
         r = someone_else.post("/v1/feedback", json={"answer_id": mine.json()["answer_id"], "rating": "down"})
         assert r.status_code == 404
+
+
+def test_tokens_minted_for_the_same_member_subject_continue_one_conversation(http, member_key):
+    portal = {"Authorization": f"Bearer {member_key}"}
+
+    def token(subject: str) -> dict[str, str]:
+        r = http.post("/v1/tokens", json={"subject": subject}, headers=portal)
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    cid = _ask(http, "How should the board review the chief executive's performance?", token("member-42")).json()[
+        "conversation_id"
+    ]
+    # the widget's token expired and the portal minted a new one for the same member
+    assert _ask(http, "And how often?", token("member-42"), conversation_id=cid).json()["conversation_id"] == cid
+    assert _ask(http, "And how often?", token("member-43"), conversation_id=cid).json()["conversation_id"] != cid
+    assert http.post("/v1/tokens", json={"subject": "no spaces allowed"}, headers=portal).status_code == 422
+    assert http.post("/v1/tokens", headers=portal).status_code == 200  # the body stays optional
