@@ -64,8 +64,6 @@ def _usable(sents: list[str]) -> list[bool]:
     return [not is_instruction(s) and s.strip() != "[text removed]" for s in sents]
 
 
-
-
 def _widen(sents: list[str], start: int, end: int, usable: list[bool]) -> tuple[int, int]:
     """Grow [start, end) until it reads on its own: its antecedent, its list's introduction and items."""
     if is_list_item(sents[start]):  # a list item brings the sentence that introduces the list
