@@ -4,7 +4,8 @@ The answer is the sentence window (``cstassist.windows``) that best answers the 
 by cosine, and holding the most of the question's IDF mass. It is widened only as far as it needs to
 read on its own: a sentence that opens with a reference ("This", "These", "However") brings the one
 before it; a sentence that introduces a list (ends with ":") brings the list's items; a list item
-brings its list's introduction. Sentences stay in document order. A second passage is quoted only
+brings its list's introduction; and the adjacent sentence that holds more of the question's words comes
+too. Sentences stay in document order. A second passage is quoted only
 when it comes from another document and adds question terms the first span lacks (questions that two
 papers answer together) — never a collage of loosely related sentences.
 """
@@ -119,8 +120,9 @@ def best_span(
     focus: set[str] = frozenset(),
     avoid: Iterable[str] = (),  # type: ignore[assignment]
 ) -> Span | None:
-    """The passage's best answer span, without any sentence already said (``avoid``: the previous answer's);
-    a span with nothing new is passed over."""
+    """The passage's best answer span. Sentences already said (``avoid``: the previous answer's) are left out,
+    except the one(s) closest to the follow-up's own words (``focus``); a span that would only repeat the whole
+    previous answer is passed over."""
     sents = sentences(p.text)
     usable = _usable(sents)
     said = {_norm(s) for s in avoid}
