@@ -139,32 +139,26 @@ def compute_signals(
     weight = {t: idf(max(n, 1), df.get(t, 0)) for t in q_terms}
     mass = sum(weight.values()) or 1.0
 
-    def idf_share(text: str) -> float:
-        found = terms(text)
+    def idf_share(found: set[str]) -> float:
         return sum(w for t, w in weight.items() if t in found) / mass
 
+    # each passage's windows, with their cosines and terms, split and tokenised once
+    wins = [[(text, score, terms(text)) for text, score in _windows_of(p)] for p in top]
     cosines = [p.similarity or 0.0 for p in top]
-    windows = [max((s for _, s in _windows_of(p)), default=0.0) for p in top]
+    windows = [max((score for _, score, _ in ws), default=0.0) for ws in wins]
     best = int(np.argmax(windows)) if windows else 0
     in_corpus = [t for t in q_terms if df.get(t, 0) > 0]
     rare = sorted(in_corpus, key=lambda t: -weight[t])[:2]
+    pairs = _pairs(query, set(q_terms))
+    near = [found for ws in wins[:3] for _, _, found in ws]  # the windows of the top three passages
 
     # the passage retrieval ranks first is the one the answer quotes: its best window is what must state it
-    lead_windows = [max(_windows_of(p), key=lambda ws: ws[1])[0] for p in top[:3]]
-    best_window_text = lead_windows[0] if lead_windows else ""
-    rare_window = 0.0
-    for p in top[:3]:
-        for text, _ in _windows_of(p):
-            found = terms(text)
-            if rare:
-                rare_window = max(rare_window, sum(t in found for t in rare) / len(rare))
-    pairs = _pairs(query, set(q_terms))
-    pair_window = 0.0
-    if pairs:
-        for p in top[:3]:
-            for text, _ in _windows_of(p):
-                found = terms(text)
-                pair_window = max(pair_window, sum(a in found and b in found for a, b in pairs) / len(pairs))
+    lead_windows = [max(ws, key=lambda w: w[1]) for ws in wins[:3]]
+    best_window_terms = lead_windows[0][2] if lead_windows else set()
+    rare_window = max((sum(t in found for t in rare) / len(rare) for found in near), default=0.0) if rare else 0.0
+    pair_window = (
+        max((sum(a in found and b in found for a, b in pairs) / len(pairs) for found in near), default=0.0) if pairs else 0.0
+    )
     top_ranks = top[0].ranks if top else {}
     name_terms = [terms(nm) for nm in names(question)]
     _, name_df = stats(sorted({t for ts in name_terms for t in ts}))
@@ -174,15 +168,17 @@ def compute_signals(
         "window_gap": (windows[best] - float(np.mean([w for i, w in enumerate(windows) if i != best])))
         if len(windows) > 1
         else 0.0,
-        "idf_window": idf_share(best_window_text),
-        "idf_top": idf_share(f"{top[0].title} {top[0].section} {top[0].text}") if top else 0.0,
+        "idf_window": idf_share(best_window_terms),
+        "idf_top": idf_share(terms(f"{top[0].title} {top[0].section} {top[0].text}")) if top else 0.0,
         "rare_window": rare_window,
         "oov_share": (len(q_terms) - len(in_corpus)) / len(q_terms) if q_terms else 1.0,
         "pair_window": pair_window if pairs else 1.0,
         "focus_drop": focus_drop(query, set(sorted(q_terms, key=lambda t: -weight[t])[:1]), top, embed),
         "focus_drop2": focus_drop(query, set(sorted(q_terms, key=lambda t: -weight[t])[:2]), top, embed),
         "agree": float(top_ranks.get("dense", 99) <= 3 and top_ranks.get("lexical", 99) <= 3),
-        "figure_missing": float(bool(_ASKS_FIGURE.search(question)) and not any(_FIGURE.search(t) for t in lead_windows)),
+        "figure_missing": float(
+            bool(_ASKS_FIGURE.search(question)) and not any(_FIGURE.search(text) for text, _, _ in lead_windows)
+        ),
         "names_absent": float(min(3, sum(1 for ts in name_terms if ts and all(name_df.get(t, 0) == 0 for t in ts)))),
     }
     return Signals(values), weight

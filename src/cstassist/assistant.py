@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .answerability import Judge, Model, Verdict
@@ -33,8 +33,6 @@ def _model(settings: Settings) -> Model:
     model = Model.bundled()
     r = settings.retrieval
     if r.answer_at is not None or r.related_at is not None:
-        from dataclasses import replace
-
         model = replace(
             model,
             answer_at=model.answer_at if r.answer_at is None else r.answer_at,

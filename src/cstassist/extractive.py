@@ -94,9 +94,8 @@ def _with_neighbour(sents: list[str], start: int, end: int, usable: list[bool], 
     return start, end
 
 
-def _candidates(p: Passage, weights: dict[str, float], focus: set[str]) -> list[tuple[float, int, int]]:
-    """(score, start, end) of every window of the passage, best first."""
-    sents = sentences(p.text)
+def _candidates(p: Passage, sents: list[str], weights: dict[str, float], focus: set[str]) -> list[tuple[float, int, int]]:
+    """(score, start, end) of every window of the passage (split into ``sents``), best first."""
     if not sents:
         return []
     starts = starts_of(len(sents))
@@ -126,7 +125,7 @@ def best_span(
     sents = sentences(p.text)
     usable = _usable(sents)
     said = {_norm(s) for s in avoid}
-    for score, s, e in _candidates(p, weights, focus):
+    for score, s, e in _candidates(p, sents, weights, focus):
         s, e = _with_neighbour(sents, *_widen(sents, s, e, usable), usable, weights)
         # a follow-up's answer leaves out what the previous answer already said (it is still on screen), except a
         # sentence that holds the follow-up's own words (the answer may have been given in passing), and never
