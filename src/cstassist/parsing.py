@@ -107,7 +107,10 @@ def partition_file(path: str, kind: str) -> ParsedFile:
 
         raw = partition_pdf(filename=path, strategy="fast", infer_table_structure=False)
     elif kind == "docx":
-        raw = partition_docx(filename=path)
+        from .hidden_docx import visible_docx
+
+        copy, dropped = visible_docx(path)  # invisible runs deleted by position, never matched as strings
+        raw = partition_docx(file=copy)
     elif kind in ("html", "markdown"):
         from .hidden import visible_html
 
@@ -171,27 +174,9 @@ def _refuse_encrypted_pdf(path: str) -> None:
 
 
 def _hidden_runs(path: str, kind: str) -> list[tuple[str, str]]:
-    """Text a reader would not see in DOCX (white, tiny or hidden runs) and PDF (white or tiny lines)."""
+    """Text a reader would not see in PDF (white or tiny lines). DOCX is handled by position in
+    ``hidden_docx.visible_docx`` before parsing, so nothing is returned for it here."""
     try:
-        if kind == "docx":
-            from docx import Document
-
-            doc = Document(path)
-            paragraphs = list(doc.paragraphs)
-            paragraphs += [p for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]
-            found = []
-            for para in paragraphs:
-                for run in para.runs:
-                    if not run.text.strip():
-                        continue
-                    color = run.font.color.rgb if run.font.color is not None and run.font.color.type is not None else None
-                    if run.font.hidden:
-                        found.append(("hidden run", run.text.strip()))
-                    elif str(color) in {"FFFFFF", "FFFFFE"}:
-                        found.append(("white text", run.text.strip()))
-                    elif run.font.size is not None and run.font.size.pt < 2:
-                        found.append(("tiny text", run.text.strip()))
-            return found
         if kind == "pdf":
             return _pdf_invisible_lines(path)
     except Exception:  # noqa: BLE001 - detection is advisory; parsing already succeeded
