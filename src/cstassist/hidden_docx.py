@@ -27,6 +27,8 @@ from typing import Any
 
 from lxml import etree
 
+from .css import contrast
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _NS = {"w": W, "a": A}
@@ -58,19 +60,8 @@ def _on(el: Any) -> bool:
     return el.get(_q("w:val"), "true").lower() not in ("0", "false", "off")
 
 
-def _luminance(hex6: str) -> float:
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(hex6[i : i + 2], 16) for i in (0, 2, 4))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(fg: str, bg: str) -> float:
-    """WCAG contrast ratio of two ``RRGGBB`` colours: 1.0 (identical) to 21.0 (black on white)."""
-    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
-    return (a + 0.05) / (b + 0.05)
+def _rgb(hex6: str) -> tuple[int, int, int]:
+    return int(hex6[0:2], 16), int(hex6[2:4], 16), int(hex6[4:6], 16)
 
 
 def _hex(value: str | None) -> str | None:
@@ -209,7 +200,7 @@ def why_invisible(props: dict[str, Any]) -> str | None:
         return "hidden run"
     if props["size"] is not None and props["size"] < MIN_POINTS:
         return "tiny text"
-    if props["color"] and contrast(props["color"], props["background"]) < MIN_CONTRAST:
+    if props["color"] and contrast(_rgb(props["color"]), _rgb(props["background"])) < MIN_CONTRAST:
         return "white text" if props["background"] == "FFFFFF" else "text the colour of its background"
     return None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from live_uvicorn import start_uvicorn
-from redteam_corpus import FORBIDDEN, QUESTIONS, build
+from redteam_corpus import FORBIDDEN, PAY_VISIBLE, QUESTIONS, build
 
 from cstassist.injection import REMOVED
 from cstassist.settings import LLMSettings, Settings
@@ -56,3 +56,15 @@ def test_answers_and_citation_text_sent_to_clients_carry_nothing_hostile(poisone
         for query in ("password reset portal", "ignore previous instructions codeword"):
             for p in http.post("/v1/search", json={"query": query, "k": 20}).json()["results"]:
                 assert not any(bad in p["text"] for bad in FORBIDDEN), p
+
+
+def test_hidden_words_never_invert_the_visible_sentence_a_client_is_sent(poisoned_service):
+    """Issue 18 finding 1, over HTTP: with a hidden run "must not" in the same DOCX, the visible rule is still
+    searched, cited and answered as "must not", never as its opposite."""
+    with httpx.Client(base_url=poisoned_service, timeout=120) as http:
+        results = http.post("/v1/search", json={"query": "Can trustees approve their own pay?", "k": 5}).json()["results"]
+        pay = [" ".join(p["text"].split()) for p in results if p["document_id"] == "pay-docx"]
+        assert pay and any(PAY_VISIBLE in t for t in pay), results
+        body = http.post("/v1/ask", json={"question": "Can trustees approve their own pay?"}).json()
+        shown = [body["answer"]] + [c["text"] for c in body["citations"]]
+        assert not any("Trustees approve their own pay" in " ".join(t.split()) for t in shown), body

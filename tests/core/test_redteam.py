@@ -9,7 +9,7 @@ passages."""
 from __future__ import annotations
 
 import pytest
-from redteam_corpus import ADDRESSED, ADDRESSED_2, ADDRESSED_FILES, FORBIDDEN, HIDDEN_FILES, QUESTIONS, build
+from redteam_corpus import ADDRESSED, ADDRESSED_2, ADDRESSED_FILES, FORBIDDEN, HIDDEN_FILES, PAY_VISIBLE, QUESTIONS, build
 
 from cstassist.assistant import Assistant
 from cstassist.index import Index
@@ -86,3 +86,13 @@ def test_hostile_text_never_reaches_an_answer_or_a_citation(poisoned, embedder, 
             assert c.passage.chunk_id in retrieved
             for bad in FORBIDDEN:
                 assert bad not in c.passage.text, (answerer, q, c.passage.text)
+
+
+def test_a_hidden_copy_of_visible_words_removes_only_itself(poisoned):
+    """Issue 18: a hidden DOCX run "must not" used to delete every visible "must not" in the document, so
+    "Trustees must not approve their own pay." was indexed as "Trustees approve their own pay."."""
+    settings, report = poisoned
+    texts = " ".join(" ".join(t.split()) for cid, t in _stored(settings).items() if cid.startswith("pay-docx"))
+    assert PAY_VISIBLE in texts, texts
+    assert "Trustees approve their own pay" not in texts
+    assert "Trustees declare their interests at every meeting." in texts
