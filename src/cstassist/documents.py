@@ -25,6 +25,7 @@ class DocumentMeta:
     audience: Audience = "public"
     superseded_by: str | None = None  # the document id that replaces this one (manifest ``superseded_by``)
     superseded_by_title: str | None = None
+    superseded_by_audience: str | None = None  # who may see the replacement; others are not told of it
 
     @property
     def published_ord(self) -> int:
@@ -72,6 +73,7 @@ class Chunk:
             "hidden_text": self.hidden_text,
             "superseded_by": doc.superseded_by or "",
             "superseded_by_title": doc.superseded_by_title or "",
+            "superseded_by_audience": doc.superseded_by_audience or "",
         }
         return meta
 

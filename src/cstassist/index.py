@@ -27,6 +27,17 @@ class DocumentInfo:
     chunk_count: int
 
 
+def _for_caller(p: Passage, meta: dict[str, Any], audiences: tuple[str, ...]) -> Passage:
+    """The passage as a caller with ``audiences`` may see it: the link to a replacement the caller may not see
+    (a public paper superseded by a members-only one) is left out, so its title and id reach no answer, citation,
+    search result or widget flag, and the passage ranks as it would were the replacement never ingested. A
+    passage stored before the replacement's audience was recorded is treated as members-only."""
+    if p.superseded_by and str(meta.get("superseded_by_audience") or "members") not in audiences:
+        p.superseded_by = None
+        p.superseded_by_title = None
+    return p
+
+
 class Index:
     """Everything retrieval reads and ingest writes. Thread-safe for readers in one process."""
 
@@ -144,7 +155,7 @@ class Index:
             if meta.get("audience") not in filters.audiences:  # a passage stored in the wrong collection
                 log.error("passage %s has audience %r outside its collection; left out", cid, meta.get("audience"))
                 continue
-            p = Passage.from_record(cid, text, meta)
+            p = _for_caller(Passage.from_record(cid, text, meta), meta, filters.audiences)
             p.similarity = sim
             p.set_windows(window_vectors(meta, vector.shape[-1]), vector)
             out.append(p)
@@ -168,7 +179,7 @@ class Index:
         out = {}
         for cid, text, meta, vector in self.store.get(ids, filters.audiences, with_vectors=query_vector is not None):
             if meta.get("audience") in filters.audiences:
-                p = Passage.from_record(cid, text, meta)
+                p = _for_caller(Passage.from_record(cid, text, meta), meta, filters.audiences)
                 if query_vector is not None and vector is not None:
                     p.similarity = float(np.dot(vector, query_vector))
                     p.set_windows(window_vectors(meta, query_vector.shape[-1]), query_vector)

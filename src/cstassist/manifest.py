@@ -20,12 +20,15 @@ when it names that heading, otherwise by the document alone, so no item is cited
 heading that happens to sit above it.
 
 A superseded document stays searchable, but ranks below its replacement, and answers quoting it say
-so and name the newer one.
+so and name the newer one, to callers who may see the newer one: a public paper replaced by a members-only
+one says nothing of its replacement to anonymous callers (ingest warns about it), so the members paper's
+title and id never reach them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ import yaml
 from .documents import AUDIENCES, DocumentMeta, published_ord
 from .errors import BadRequest
 
+log = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.yaml"
 _FIELDS = {"file", "title", "kind", "published", "author", "url", "audience", "id", "superseded_by", "layout"}
 LAYOUTS = ("prose", "listing")
@@ -100,6 +104,15 @@ def _resolve_superseded(entries: dict[str, ManifestEntry], path: Path) -> dict[s
         fields = dict(entry.fields)
         fields["superseded_by"] = str(newer.fields.get("id") or default_document_id(newer_name))
         fields["superseded_by_title"] = str(newer_title)
+        fields["superseded_by_audience"] = str(newer.fields.get("audience", "public"))
+        if fields["superseded_by_audience"] != entry.fields.get("audience", "public"):
+            log.warning(
+                "%s: superseded by %s, which is %s-only: callers who may not see it are not told %s is superseded",
+                name,
+                newer_name,
+                fields["superseded_by_audience"],
+                name,
+            )
         out[name] = ManifestEntry(fields)
     return out
 
@@ -125,4 +138,5 @@ def document_meta(relative: str, entry: ManifestEntry | None, inferred_title: st
         audience=f.get("audience", "public"),
         superseded_by=f.get("superseded_by"),
         superseded_by_title=f.get("superseded_by_title"),
+        superseded_by_audience=f.get("superseded_by_audience"),
     )
