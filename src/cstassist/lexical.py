@@ -3,6 +3,11 @@
 It is derived from Chroma, never edited on its own: ``LexicalIndex.build`` reads every record from the
 store, and the result is cached on disk stamped with the ingest generation, so it cannot drift from
 the vectors. Filters (audience first) are applied as a mask inside the scoring, like Chroma's ``where``.
+
+Term statistics are kept per audience view: one BM25 over the public passages, one over public and members
+passages together. A caller's scores come from the view of its audiences, so what members-only passages say
+(how often a word occurs, how long they are) never moves a public caller's scores or ranking, which would
+otherwise let anyone count words in papers they cannot read.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from .documents import AUDIENCES
 from .filters import Filters
 
 log = logging.getLogger(__name__)
 _stemmer = Stemmer.Stemmer("english")
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+CACHE_FORMAT = 2  # 2: one BM25 per audience view
+# the audience sets callers search with (access.SCOPES): public, and public + members
+VIEWS: tuple[tuple[str, ...], ...] = tuple(tuple(sorted(AUDIENCES[: i + 1])) for i in range(len(AUDIENCES)))
 
 
 def index_text(text: str, meta: dict[str, Any]) -> str:
@@ -38,8 +47,16 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
 
 @dataclass
-class LexicalIndex:
+class View:
+    """BM25 over the passages of some audiences: ``rows`` are those passages' positions in ``LexicalIndex.ids``."""
+
     retriever: bm25s.BM25 | None
+    rows: np.ndarray
+
+
+@dataclass
+class LexicalIndex:
+    views: dict[tuple[str, ...], View]
     ids: list[str]
     audience: np.ndarray
     document_id: np.ndarray
@@ -50,15 +67,21 @@ class LexicalIndex:
     @classmethod
     def build(cls, records: list[tuple[str, str, dict[str, Any]]], generation: int) -> LexicalIndex:
         ids = [r[0] for r in records]
-        retriever = None
-        if records:
-            retriever = bm25s.BM25()
-            retriever.index(tokenize([index_text(t, m) for _, t, m in records]), show_progress=False)
         metas = [r[2] for r in records]
+        audience = np.array([m.get("audience", "public") for m in metas], dtype=object)
+        tokens = tokenize([index_text(t, m) for _, t, m in records]) if records else []
+        views = {}
+        for view in VIEWS:
+            rows = np.flatnonzero(np.isin(audience, list(view))) if records else np.zeros(0, dtype=np.int64)
+            retriever = None
+            if len(rows):
+                retriever = bm25s.BM25()
+                retriever.index([tokens[i] for i in rows], show_progress=False)
+            views[view] = View(retriever, rows.astype(np.int64))
         return cls(
-            retriever=retriever,
+            views=views,
             ids=ids,
-            audience=np.array([m.get("audience", "public") for m in metas], dtype=object),
+            audience=audience,
             document_id=np.array([m.get("document_id", "") for m in metas], dtype=object),
             kind=np.array([m.get("kind", "") for m in metas], dtype=object),
             published_ord=np.array([int(m.get("published_ord", 0)) for m in metas], dtype=np.int64),
@@ -96,12 +119,14 @@ class LexicalIndex:
     ) -> tuple[list[tuple[str, float]], dict[str, float]]:  # type: ignore[assignment]
         """The top ``n`` as in :meth:`search`, and the BM25 score of each chunk in ``also`` (0 when filtered out or
         unmatched), from one scoring pass: score fusion needs both sides' scores for every candidate."""
-        if self.retriever is None or not self.ids:
+        view = self.view(filters.audiences)
+        if view.retriever is None or not self.ids:
             return [], {}
         tokens = tokenize([query])[0]
         if not tokens:
             return [], {cid: 0.0 for cid in also}
-        scores = self.retriever.get_scores(tokens)
+        scores = np.zeros(len(self.ids))
+        scores[view.rows] = view.retriever.get_scores(tokens)
         scores = np.where(self.mask(filters), scores, 0.0)
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
@@ -117,15 +142,26 @@ class LexicalIndex:
         could search anyway (a term found only in members-only passages counts as absent for the public)."""
         mask = self.mask(filters)
         visible = int(mask.sum())
-        if self.retriever is None or not tokens:
+        view = self.view(filters.audiences)
+        if view.retriever is None or not tokens:
             return visible, {t: 0 for t in tokens}
-        vocab = self.retriever.vocab_dict
-        indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
+        vocab = view.retriever.vocab_dict
+        indptr, indices = view.retriever.scores["indptr"], view.retriever.scores["indices"]
+        in_view = mask[view.rows]
         out = {}
         for t in tokens:
             i = vocab.get(t)
-            out[t] = 0 if i is None else int(mask[indices[indptr[i] : indptr[i + 1]]].sum())
+            out[t] = 0 if i is None else int(in_view[indices[indptr[i] : indptr[i + 1]]].sum())
         return visible, out
+
+    def view(self, audiences: tuple[str, ...]) -> View:
+        """The BM25 whose statistics a caller with ``audiences`` is scored by: the view of exactly those audiences,
+        else the smallest one holding them all (the mask still keeps every other passage out)."""
+        key = tuple(sorted(set(audiences)))
+        if key in self.views:
+            return self.views[key]
+        covering = [v for v in self.views if set(key) <= set(v)] or list(self.views)
+        return self.views[min(covering, key=lambda v: len(self.views[v].rows))]
 
     def _positions(self) -> dict[str, int]:
         if "_pos" not in self.__dict__:
@@ -139,16 +175,20 @@ class LexicalIndex:
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        if self.retriever is not None:
-            self.retriever.save(str(tmp / "bm25"))
+        names = {"+".join(v): v for v in self.views}
+        for name, view in names.items():
+            if self.views[view].retriever is not None:
+                self.views[view].retriever.save(str(tmp / f"bm25-{name}"))  # type: ignore[union-attr]
         np.savez(
             tmp / "meta.npz",
             audience=self.audience.astype(str),
             document_id=self.document_id.astype(str),
             kind=self.kind.astype(str),
             published_ord=self.published_ord,
+            **{f"rows-{name}": self.views[v].rows for name, v in names.items()},
         )
-        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids}))
+        head = {"format": CACHE_FORMAT, "generation": self.generation, "ids": self.ids, "views": sorted(names)}
+        (tmp / "ids.json").write_text(json.dumps(head))
         old = folder.with_name(f"{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
         try:
             if folder.exists():
@@ -164,13 +204,19 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex | None:
         try:
             head = json.loads((folder / "ids.json").read_text())
+            if head.get("format") != CACHE_FORMAT:
+                raise ValueError(f"format {head.get('format')}, not {CACHE_FORMAT}")
             meta = np.load(folder / "meta.npz")
-            retriever = bm25s.BM25.load(str(folder / "bm25")) if (folder / "bm25").exists() else None
+            views = {}
+            for name in head["views"]:
+                saved = folder / f"bm25-{name}"
+                retriever = bm25s.BM25.load(str(saved)) if saved.exists() else None
+                views[tuple(name.split("+"))] = View(retriever, meta[f"rows-{name}"].astype(np.int64))
         except (OSError, ValueError, KeyError) as exc:
             log.info("lexical cache unusable (%s); it will be rebuilt", exc)
             return None
         return cls(
-            retriever=retriever,
+            views=views,
             ids=head["ids"],
             audience=meta["audience"].astype(object),
             document_id=meta["document_id"].astype(object),

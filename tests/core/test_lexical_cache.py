@@ -34,3 +34,31 @@ def test_concurrent_saves_leave_one_whole_cache_and_no_debris(tmp_path):
     loaded = LexicalIndex.load(folder)
     assert loaded is not None and loaded.generation in (1, 2, 3) and loaded.ids == ["c1", "c2", "c3"]
     assert [p.name for p in tmp_path.iterdir()] == ["lexical"]
+
+
+def test_members_passages_leave_public_scores_and_rankings_byte_identical(tmp_path):
+    """Issue 18 finding 6: BM25's term statistics (document frequencies, average length) over every passage let
+    members-only text shift public scores, so a public caller could count words in papers it cannot read."""
+    from cstassist.filters import Filters
+
+    public = RECORDS[:2] + [
+        ("c4", "The board appoints the accounting officer and reviews the skills register.", {"audience": "public"}),
+    ]
+    members = [
+        (f"m{i}", "Skills register review by the board: the members' confidential skills register plan.", {"audience": "members"})
+        for i in range(5)
+    ]
+    before = LexicalIndex.build(public, generation=1)
+    after = LexicalIndex.build(public + members, generation=2)
+    after.save(tmp_path / "lexical")
+    reloaded = LexicalIndex.load(tmp_path / "lexical")
+    anonymous = Filters(("public",))
+    for query in ("skills register", "board reviews", "confidential plan", "accounting officer skills"):
+        expected = before.search_with(query, 10, anonymous, also=["c1", "c2"])
+        assert after.search_with(query, 10, anonymous, also=["c1", "c2"]) == expected, query
+        assert reloaded.search_with(query, 10, anonymous, also=["c1", "c2"]) == expected, query
+        assert after.document_frequency(["skill", "regist"], anonymous) == before.document_frequency(
+            ["skill", "regist"], anonymous
+        )
+    # members still search (and are scored over) both audiences
+    assert {cid for cid, _ in after.search("skills register", 10, Filters(("public", "members")))} >= {"m0", "c2"}
