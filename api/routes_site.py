@@ -57,14 +57,22 @@ def _operator(request: Request, services: Services) -> bool:
 def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     """The model and index are loaded and readable. Index figures only with the metrics token. ``database`` says
     whether the shared database answers: when it does not, anonymous search and ask still work (so the host stays
-    ready) and key-based calls get 503."""
+    ready) and key-based calls get 503. A database whose integrity check fails (``damaged``) or a vector index
+    that cannot be read whole (``index``: what is wrong, to the operator; ``damaged`` to others) is not ready."""
     operator = _operator(request, services)
     try:
         status = services.assistant.ready()
     except Exception as exc:  # noqa: BLE001 - readiness reports, it does not fail
         return JSONResponse({"status": "not ready", "reason": type(exc).__name__}, status_code=503)
-    ok = status["chunks"] > 0 and status["lexical_chunks"] == status["chunks"]
-    public = {k: status[k] for k in ("database",) if k in status}  # not sensitive: no counts of members-only content
+    ok = (
+        status["chunks"] > 0
+        and status["lexical_chunks"] == status["chunks"]
+        and status.get("index") == "ok"  # a deleted or damaged vector segment is not served without a word
+        and status.get("database") != "damaged"  # nor a database whose own integrity check fails
+    )
+    public = {"database": status["database"]} if "database" in status else {}  # no counts of members-only content
+    if status.get("index") not in (None, "ok"):
+        public["index"] = "damaged"
     body = {"status": "ready" if ok else "not ready", **(status if operator else public)}
     return JSONResponse(body, status_code=200 if ok else 503)
 

@@ -8,6 +8,7 @@ from cstassist.access import AnonymousSessions, Authenticator, KeyStore, TokenSi
 from cstassist.assistant import Assistant
 from cstassist.database import Database
 from cstassist.feedback import FeedbackStore
+from cstassist.index import check_startup
 from cstassist.ratelimit import RateLimiter
 from cstassist.settings import Settings
 
@@ -30,6 +31,8 @@ class Services:
         """Open the database (its schema checked: ``SchemaOutOfDate`` names the command), the stores and the
         assistant, and start following the ingest generation."""
         db = Database.for_settings(settings)
+        if assistant is None:
+            check_startup(settings)  # a damaged index or a lost database stops start-up (tests pass a checked assistant)
         keys = KeyStore(db)
         secret = settings.token_secret.get_secret_value().encode() if settings.token_secret else keys.token_secret()
         assistant = assistant or Assistant.open(settings)

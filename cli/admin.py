@@ -62,6 +62,30 @@ def cmd_db_status(args: argparse.Namespace) -> int:
     return 0 if current == head else 1
 
 
+def cmd_db_check(args: argparse.Namespace) -> int:
+    """Check the database (SQLite's full integrity check) and the vector index, and say how to restore if either
+    is damaged or the database was lost beside a non-empty index."""
+    from cstassist.database import RESTORE_HINT, Database
+    from cstassist.errors import CSTAssistError
+    from cstassist.index import check_startup
+
+    from .main import _settings
+
+    settings = _settings()
+    try:
+        check_startup(settings)
+        db = Database.for_settings(settings)
+        problem = db.integrity_problem(full=True)
+    except CSTAssistError as exc:
+        print(f"cstassist db check: {exc}", file=sys.stderr)
+        return 1
+    if problem:
+        print(f"cstassist db check: the database {db.description} fails its integrity check ({problem}): {RESTORE_HINT}")
+        return 1
+    print(f"database {db.description} ok; index at {settings.chroma_path if not settings.chroma.url else settings.chroma.url} ok")
+    return 0
+
+
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
 
@@ -127,12 +151,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = fb.add_parser("export", help="write feedback as JSONL (for evals: cstassist eval --from-feedback)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_feedback_export)
-    db = sub.add_parser("db", help="the shared database's schema").add_subparsers(dest="db_command", required=True)
+    db = sub.add_parser(
+        "db",
+        help="the shared database: schema, integrity, and how to restore it",
+        description="A damaged or lost database is restored from a backup made by `cstassist backup`: stop the service, "
+        "then `cstassist restore BACKUP_FOLDER --force`. `cstassist db check` says whether that is needed.",
+    ).add_subparsers(dest="db_command", required=True)
     p = db.add_parser(
         "upgrade", help="apply schema migrations (run before starting a new version) and import a 0.3 data directory's files"
     )
     p.set_defaults(func=cmd_db_upgrade)
     db.add_parser("status", help="print the schema revision; exit 1 when it is behind").set_defaults(func=cmd_db_status)
+    db.add_parser(
+        "check", help="check the database's integrity and the vector index; exit 1, saying how to restore, when damaged"
+    ).set_defaults(func=cmd_db_check)
     register_backup(sub)
 
 

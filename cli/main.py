@@ -116,8 +116,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cstassist.api.server import http_protocol
-    from cstassist.database import Database
     from cstassist.errors import CSTAssistError
+    from cstassist.index import check_startup
 
     settings = _settings()
     if args.workers > 1 and not settings.chroma.url:
@@ -126,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "an embedded Chroma index must not be shared by several processes"
         )
     try:
-        Database.for_settings(settings)  # the schema check (or, for the embedded file, its upgrade) before serving
+        check_startup(settings)  # database schema and integrity, the vector index, a lost database: one line each
     except CSTAssistError as exc:
         sys.exit(f"cstassist serve: {exc}")
     uvicorn.run(

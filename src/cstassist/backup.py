@@ -12,6 +12,7 @@ on another host to finish. Backups of format 1 (cstassist 0.3: four SQLite files
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -29,6 +30,7 @@ from .locking import DataDirLock
 from .manifest import MANIFEST_NAME
 from .settings import Settings
 
+log = logging.getLogger(__name__)
 FORMAT = 2
 DB_FILE = "database.jsonl"
 TABLES = (
@@ -137,6 +139,24 @@ def _legacy_records(src: Path) -> list[dict]:  # type: ignore[type-arg]
             scratch.dispose()
 
 
+def _set_aside_damaged_database(settings: Settings) -> None:
+    """Rename an embedded database file that SQLite reports damaged (and its WAL) to ``*.damaged-<time>``, so the
+    restore can write a new one; the damaged file is kept for whoever wants to look at it."""
+    path = settings.data_dir / database.SQLITE_NAME
+    if settings.database_url is not None or not path.exists():
+        return
+    try:
+        database.Database.for_settings(settings)
+        return
+    except database.DatabaseDamaged as exc:
+        log.warning("%s; moving it aside", exc)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(part.with_name(f"{part.name}.damaged-{stamp}"))
+
+
 def restore(settings: Settings, src: Path, force: bool = False) -> BackupInfo:
     started = time.perf_counter()
     src = src.expanduser().resolve()
@@ -165,7 +185,8 @@ def restore(settings: Settings, src: Path, force: bool = False) -> BackupInfo:
     if bad is not None:
         raise BadRequest(f"{src}: passage {bad!r} has no valid audience; the backup is damaged")
     with DataDirLock(settings.data_dir, exclusive=True, what="restore"):
-        index = Index(settings)
+        _set_aside_damaged_database(settings)
+        index = Index(settings, allow_new_database=True)  # restoring is how a lost or damaged database is replaced
         with index.db.writer_lock("ingest"):
             if index.chunk_count() and not force:
                 raise BadRequest(

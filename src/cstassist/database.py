@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,7 +137,39 @@ class SchemaOutOfDate(CSTAssistError):
     http_status = 503
 
 
+RESTORE_HINT = (
+    "restore the data directory from a backup made by `cstassist backup` "
+    "(stop the service, then `cstassist restore BACKUP_FOLDER --force`)"
+)
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The database file is corrupt (its header or a page). Raised when the database is opened (start-up, the CLI),
+    with a one-line message for the operator; during serving, damage is logged and callers get a plain 503."""
+
+    code = "database_damaged"
+
+
+class DatabaseLost(DatabaseUnavailable):
+    """The database is missing or empty while the index still holds passages: keys, the token secret, feedback and
+    conversations are gone, and starting would silently make a new empty ledger."""
+
+    code = "database_lost"
+
+
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+# what SQLite says about a damaged file (sqlite3.DatabaseError, not OperationalError)
+_DAMAGE = ("file is not a database", "malformed", "disk image", "file is encrypted", "database corrupt")
+
+
+def damage_of(error: BaseException) -> str | None:
+    """SQLite's words when ``error`` (or its cause) says the file is damaged, else None."""
+    while error is not None:
+        text = str(getattr(error, "orig", None) or error)
+        if any(d in text.lower() for d in _DAMAGE):
+            return text.splitlines()[0][:160]
+        error = error.__cause__  # type: ignore[assignment]
+    return None
 
 
 class Database:
@@ -144,6 +177,7 @@ class Database:
 
     _open: dict[str, Database] = {}
     _open_lock = threading.Lock()
+    integrity_ttl_s = 30.0  # how long ``integrity_problem`` remembers its answer
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
@@ -188,10 +222,22 @@ class Database:
             db = None if key == "sqlite://" else cls._open.get(key)
             if db is None:
                 db = cls(url)
-                if upgrade:
-                    db.upgrade(legacy_dir)
-                else:
-                    db.check_schema()
+                db.__dict__["_opening"] = True
+                try:
+                    if upgrade:
+                        db.upgrade(legacy_dir)
+                    else:
+                        db.check_schema()
+                    problem = db.integrity_problem()
+                except DatabaseUnavailable as e:
+                    problem = damage_of(e)
+                    if problem is None:
+                        raise
+                finally:
+                    db.__dict__["_opening"] = False
+                if problem:
+                    db.dispose()
+                    raise DatabaseDamaged(f"the database {db.description} is damaged ({problem}): {RESTORE_HINT}")
                 if key != "sqlite://":
                     cls._open[key] = db
             return db
@@ -220,8 +266,35 @@ class Database:
                 finally:
                     if raw is not None:
                         raw.execute("PRAGMA synchronous=NORMAL")
+        except exc.DatabaseError as e:
+            damage = damage_of(e)
+            if damage is None and not isinstance(e, _UNAVAILABLE):
+                raise
+            if damage and not self.__dict__.get("_opening"):  # when opening, DatabaseDamaged says it instead
+                log.error("the database %s is damaged (%s); %s", self.description, damage, RESTORE_HINT)
+            raise DatabaseUnavailable("the database is unavailable; try again shortly") from e
         except _UNAVAILABLE as e:
             raise DatabaseUnavailable("the database is unavailable; try again shortly") from e
+
+    def integrity_problem(self, full: bool = False) -> str | None:
+        """What SQLite's own check finds wrong with the file (``PRAGMA quick_check``; ``full``: ``integrity_check``,
+        slower, also cross-checks indexes), or None when it finds nothing. Remembered for ``integrity_ttl_s``, so
+        /readyz can ask often. Always None for PostgreSQL, which checks its own pages."""
+        if not self.is_sqlite:
+            return None
+        cached = self.__dict__.get("_integrity")
+        if cached is not None and not full and time.monotonic() - cached[0] < self.integrity_ttl_s:
+            return cached[1]
+        try:
+            with self.begin() as conn:
+                rows = [r[0] for r in conn.execute(text(f"PRAGMA {'integrity_check' if full else 'quick_check'}(5)"))]
+            problem = None if rows == ["ok"] else "; ".join(str(r) for r in rows)[:300]
+        except DatabaseUnavailable as e:
+            problem = damage_of(e)
+            if problem is None:
+                raise
+        self.__dict__["_integrity"] = (time.monotonic(), problem)
+        return problem
 
     def ping(self) -> bool:
         try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .database import Database, DatabaseUnavailable
+from .database import RESTORE_HINT, Database, DatabaseLost, DatabaseUnavailable, damage_of
 from .documents import Chunk, DocumentMeta, Passage
 from .filters import Filters
 from .lexical import LexicalIndex
@@ -41,16 +42,23 @@ def _for_caller(p: Passage, meta: dict[str, Any], audiences: tuple[str, ...]) ->
 class Index:
     """Everything retrieval reads and ingest writes. Thread-safe for readers in one process."""
 
-    def __init__(self, settings: Settings, store: ChromaStore | None = None) -> None:
+    health_ttl_s = 30.0  # how long ``index_problem`` remembers its answer
+
+    def __init__(self, settings: Settings, store: ChromaStore | None = None, allow_new_database: bool = False) -> None:
+        """Open the database and the store. ``DatabaseLost`` when the database has no ledger while the store holds
+        passages (a deleted or emptied database file), unless ``allow_new_database`` (restore, which refills it)."""
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database.for_settings(settings)
         self.ledger = Ledger(self.db)
         self.store = store or ChromaStore(settings)
+        if not allow_new_database:
+            check_ledger_present(self.ledger, self.db, self.store.count(), settings)
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
+        self._health: tuple[float, str | None] | None = None
 
     # --- writing (ingest) -------------------------------------------------------------------------
     def replace_document(
@@ -199,11 +207,45 @@ class Index:
     def status(self) -> dict[str, Any]:
         """Chunk count, generation and document count; ``database`` says whether the ledger could be read (when it
         cannot, the generation is the one being served and the document count is left out)."""
-        status: dict[str, Any] = {"chunks": self.chunk_count()}
+        status: dict[str, Any] = {"chunks": self.chunk_count(), "index": self.index_problem() or "ok"}
         try:
             rows = self.ledger.rows()
-            status.update(generation=self.ledger.generation, database="ok")
+            damage = self.db.integrity_problem()
+            status.update(generation=self.ledger.generation, database="damaged" if damage else "ok")
             status["documents"] = sum(1 for r in rows.values() if r.status == "done")
-        except DatabaseUnavailable:
-            status.update(generation=getattr(self._lexical, "generation", None), database="unavailable")
+        except DatabaseUnavailable as exc:
+            state = "damaged" if damage_of(exc) else "unavailable"
+            status.update(generation=getattr(self._lexical, "generation", None), database=state)
         return status
+
+    def index_problem(self) -> str | None:
+        """What ``ChromaStore.health`` finds wrong with the vector index (None: nothing), remembered for
+        ``health_ttl_s`` so /readyz can ask often."""
+        if self._health is None or time.monotonic() - self._health[0] > self.health_ttl_s:
+            self._health = (time.monotonic(), self.store.health()[0])
+        return self._health[1]
+
+
+def check_ledger_present(ledger: Ledger, db: Database, chunks: int, settings: Settings) -> None:
+    """Raise ``DatabaseLost`` when the index holds passages but the database has no ledger at all (no documents, no
+    generation): the file was deleted, emptied or replaced, and with it the keys, token secret and feedback."""
+    if chunks and ledger.generation == 0 and not ledger.rows():
+        raise DatabaseLost(
+            f"the database {db.description} is missing or empty but the index at {settings.chroma_path} holds {chunks} "
+            f"passages (its ledger, API keys, token secret, feedback and conversations are gone): {RESTORE_HINT}; "
+            f"or, to start again from nothing, move {settings.chroma_path} away and run `cstassist ingest`"
+        )
+
+
+def check_startup(settings: Settings) -> None:
+    """Everything start-up must refuse, each as one line: a damaged database (``DatabaseDamaged``) or one behind
+    this version (``SchemaOutOfDate``), a vector index that cannot be read whole (``IndexDamaged``, checked in a
+    child process so a crashing loader cannot take the caller with it), and a missing or emptied database beside
+    a non-empty index (``DatabaseLost``)."""
+    from .store import IndexDamaged, probe
+
+    db = Database.for_settings(settings)
+    problem, chunks = probe(settings)
+    if problem:
+        raise IndexDamaged(f"{problem}: {RESTORE_HINT}")
+    check_ledger_present(Ledger(db), db, chunks, settings)

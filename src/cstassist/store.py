@@ -8,14 +8,18 @@ anonymous caller, and the common search needs no metadata ``where`` clause: in c
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from .documents import AUDIENCES
+from .errors import CSTAssistError
 from .settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -37,6 +41,14 @@ def open_client(settings: Settings) -> Any:
 
 
 Record = tuple[str, str, dict[str, Any], np.ndarray | None]
+PROBE_K = 10
+
+
+class IndexDamaged(CSTAssistError):
+    """The vector index cannot be read whole: a segment file is missing or damaged, or its loader crashes."""
+
+    code = "index_damaged"
+    http_status = 503
 
 
 class ChromaStore:
@@ -157,6 +169,31 @@ class ChromaStore:
                 yield res["ids"], res.get("documents"), res.get("metadatas"), res.get("embeddings")
                 offset += len(res["ids"])
 
+    def health(self) -> tuple[str | None, int]:
+        """(what is wrong with the vector index or None, the passage count). Each collection is counted and queried
+        for its nearest ``PROBE_K``: a collection whose HNSW segment was deleted still counts every passage but
+        finds fewer, and a damaged segment file makes the query fail."""
+        total = 0
+        for audience, collection in self.collections.items():
+            try:
+                n = int(collection.count())
+                total += n
+                if not n:
+                    continue
+                got = collection.get(limit=1, include=["embeddings"])
+                probe = np.ones(len(got["embeddings"][0]), dtype=np.float32)
+                probe /= np.linalg.norm(probe)
+                found = len(collection.query(query_embeddings=[probe], n_results=min(n, PROBE_K), include=[])["ids"][0])
+            except Exception as exc:  # noqa: BLE001 - any failure to read the index is the finding
+                return f"the {audience} collection cannot be read ({type(exc).__name__}: {str(exc)[:160]})", total
+            if found < min(n, PROBE_K):
+                return (
+                    f"the {audience} collection holds {n} passages but its vector index finds {found} of {min(n, PROBE_K)} "
+                    "(a segment file is missing or damaged)",
+                    total,
+                )
+        return None, total
+
     def document_ids(self) -> set[str]:
         return {m["document_id"] for _, _, metas, _ in self.iter_all(include=("metadatas",)) for m in metas}
 
@@ -165,3 +202,46 @@ class ChromaStore:
         for audience in AUDIENCES:
             self.client.delete_collection(f"{self.prefix}-{audience}")
         self.collections = {audience: self._open(audience) for audience in AUDIENCES}
+
+
+def probe(settings: Settings, timeout_s: float = 180.0) -> tuple[str | None, int]:
+    """``ChromaStore.health`` of the store the settings name, run in a child process for an embedded store: a
+    corrupt segment can make Chroma's native loader crash the process that opens it, and start-up must then
+    say so in a line rather than die. A Chroma server does its own loading, so it is asked from here."""
+    if settings.chroma.url:
+        return ChromaStore(settings).health()
+    if not settings.chroma_path.exists():
+        return None, 0
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    args = json.dumps({"data_dir": str(settings.data_dir), "collection": settings.chroma.collection})
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from cstassist.store import _probe_main; _probe_main(sys.argv[1])", args],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return f"the vector index at {settings.chroma_path} did not open within {timeout_s:g} s", 0
+    if done.returncode < 0:
+        return f"the vector index at {settings.chroma_path} crashed the process reading it (signal {-done.returncode})", 0
+    try:
+        problem, count = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"the vector index at {settings.chroma_path} could not be read ({last[:200]})", 0
+    return problem, int(count)
+
+
+def _probe_main(raw: str) -> None:  # pragma: no cover - runs in the child
+    from .settings import ChromaSettings
+
+    logging.disable(logging.WARNING)
+    given = json.loads(raw)
+    settings = Settings(data_dir=given["data_dir"], chroma=ChromaSettings(collection=given["collection"]))
+    try:
+        result = ChromaStore(settings).health()
+    except Exception as exc:  # noqa: BLE001 - opening failed: that is the finding
+        result = (f"the vector index cannot be opened ({type(exc).__name__}: {str(exc)[:160]})", 0)
+    print(json.dumps(result))
