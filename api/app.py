@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         metrics=metrics,
         max_body=cfg_for_middleware.limits.max_body_bytes,
         max_head=cfg_for_middleware.limits.max_header_bytes,
+        routes=[r for module in (routes_query, routes_docs, routes_access, routes_site) for r in module.router.routes],
     )
     return app
 

@@ -7,13 +7,42 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cstassist.errors import RateLimited
 
 log = logging.getLogger("cstassist.access")
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=-]+")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER = "/other"  # the one label for every path that is no route of the app
+
+
+def route_label(scope: Scope, routes: Sequence[BaseRoute] = ()) -> str:
+    """The route template a request is counted under: the matched route's (``/v1/documents/{document_id}``), or for a
+    request refused before routing (413, 431) the template of the one of ``routes`` its path would have reached,
+    else ``/other``. Never the raw path: each distinct path would otherwise be a new metrics series (3,500 refused
+    requests made 59,784 series and a 17.8 MB /metrics)."""
+    route = scope.get("route")
+    if getattr(route, "path", None):
+        return route.path  # type: ignore[union-attr]
+    for candidate in routes:
+        try:
+            match, _ = candidate.matches({**scope, "type": "http"})
+        except Exception:  # noqa: BLE001 - a path no route can parse is simply no route's
+            continue
+        if match is not Match.NONE and getattr(candidate, "path", None):
+            return candidate.path  # type: ignore[attr-defined]
+    return OTHER
+
+
+def method_label(scope: Scope) -> str:
+    method = str(scope.get("method", ""))
+    return method if method in _METHODS else "OTHER"
 
 
 class Metrics:
@@ -63,11 +92,14 @@ class JsonFormatter(logging.Formatter):
 class RequestMiddleware:
     """Gives every request an id (X-Request-ID), enforces the header and body size limits, logs and measures it."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int, max_head: int = 16 * 1024) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, max_body: int, max_head: int = 16 * 1024, routes: Sequence[BaseRoute] = ()
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
         self.max_head = max_head
+        self.routes = routes  # the app's routes, to label a request refused before it was routed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,13 +118,15 @@ class RequestMiddleware:
             + sum(len(k) + len(v) + 4 for k, v in scope["headers"])
         )
         if head > self.max_head:
-            await _refuse(send, rid, 431, "headers_too_large", f"request headers over {self.max_head} bytes")
-            self._done(scope, 431, started, rid)
+            code = await self._charged(scope, send, rid) or await _refuse(
+                send, rid, 431, "headers_too_large", f"request headers over {self.max_head} bytes"
+            )
+            self._done(scope, code, started, rid)
             return
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _too_large(send, rid, self.max_body)
-            self._done(scope, 413, started, rid)
+            code = await self._charged(scope, send, rid) or await _too_large(send, rid, self.max_body)
+            self._done(scope, code, started, rid)
             return
         seen = {"bytes": 0}
 
@@ -117,11 +151,23 @@ class RequestMiddleware:
             status["code"] = 413
         self._done(scope, status["code"], started, rid)
 
+    async def _charged(self, scope: Scope, send: Send, rid: str) -> int:
+        """Charge a request refused before routing to its client's rate limit, as a failed credential or an invalid
+        body is: 0 when the client had budget left (the refusal goes ahead), else 429 sent with ``Retry-After``."""
+        services = getattr(getattr(scope.get("app"), "state", None), "services", None)
+        if services is None:  # not started (no lifespan): nothing to charge
+            return 0
+        client = scope.get("client")
+        try:
+            services.limiter.check(f"ip:{client[0] if client else 'unknown'}")
+        except RateLimited as exc:
+            return await _refuse(send, rid, 429, "rate_limited", str(exc), [(b"retry-after", str(exc.retry_after).encode())])
+        return 0
+
     def _done(self, scope: Scope, status: int, started: float, rid: str) -> None:
-        route = scope.get("route")
-        path = getattr(route, "path", None) or ("/other" if status == 404 else scope.get("path", ""))
+        path = route_label(scope, self.routes)
         elapsed = time.perf_counter() - started
-        self.metrics.requests.labels(path, scope.get("method", ""), str(status)).inc()
+        self.metrics.requests.labels(path, method_label(scope), str(status)).inc()
         self.metrics.latency.labels(path).observe(elapsed)
         log.info(
             "request",
@@ -145,11 +191,14 @@ class _BodyTooLarge(HTTPException):
         super().__init__(413, f"request body over {limit} bytes")
 
 
-async def _too_large(send: Send, rid: str, limit: int) -> None:
-    await _refuse(send, rid, 413, "payload_too_large", f"request body over {limit} bytes")
+async def _too_large(send: Send, rid: str, limit: int) -> int:
+    return await _refuse(send, rid, 413, "payload_too_large", f"request body over {limit} bytes")
 
 
-async def _refuse(send: Send, rid: str, status: int, code: str, message: str) -> None:
+async def _refuse(
+    send: Send, rid: str, status: int, code: str, message: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> int:
+    """Send a JSON error response; returns its status."""
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
     await send(
         {
@@ -159,7 +208,9 @@ async def _refuse(send: Send, rid: str, status: int, code: str, message: str) ->
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", rid.encode()),
+                *(extra or []),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+    return status
