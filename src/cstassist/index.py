@@ -13,6 +13,7 @@ import numpy as np
 from .database import RESTORE_HINT, Database, DatabaseLost, DatabaseUnavailable, damage_of
 from .documents import Chunk, DocumentMeta, Passage
 from .filters import Filters
+from .injection import strip_invisible
 from .lexical import LexicalIndex
 from .settings import Settings
 from .state import Ledger
@@ -29,14 +30,20 @@ class DocumentInfo:
 
 
 def _for_caller(p: Passage, meta: dict[str, Any], audiences: tuple[str, ...]) -> Passage:
-    """The passage as a caller with ``audiences`` may see it: the link to a replacement the caller may not see
+    """The passage as a caller with ``audiences`` may see it, without invisible characters; the link to a replacement the caller may not see
     (a public paper superseded by a members-only one) is left out, so its title and id reach no answer, citation,
     search result or widget flag, and the passage ranks as it would were the replacement never ingested. A
     passage stored before the replacement's audience was recorded is treated as members-only."""
     if p.superseded_by and str(meta.get("superseded_by_audience") or "members") not in audiences:
         p.superseded_by = None
         p.superseded_by_title = None
+    # passages stored before invisible characters were stripped at ingest lose them here
+    p.text, p.title, p.section = strip_invisible(p.text), strip_invisible(p.title), strip_invisible(p.section)
     return p
+
+
+def _visible_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: strip_invisible(v) if isinstance(v, str) else v for k, v in meta.items()}
 
 
 class Index:
@@ -68,11 +75,12 @@ class Index:
         chunk's encoded sentence-window vectors (``cstassist.windows``), stored in its metadata."""
         self.store.delete_document(meta.document_id)
         if chunks:
-            metas = [c.metadata(meta) for c in chunks]
+            metas = [_visible_meta(c.metadata(meta)) for c in chunks]
             for m, blob in zip(metas, windows or []):
                 if blob:
                     m[WINDOWS_KEY] = blob
-            self.store.upsert([c.chunk_id for c in chunks], vectors, [c.text for c in chunks], metas)
+            # invisible characters (Unicode tags can spell a hidden message) never enter the index
+            self.store.upsert([c.chunk_id for c in chunks], vectors, [strip_invisible(c.text) for c in chunks], metas)
 
     def remove_document(self, document_id: str) -> None:
         self.store.delete_document(document_id)

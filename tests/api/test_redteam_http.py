@@ -68,3 +68,14 @@ def test_hidden_words_never_invert_the_visible_sentence_a_client_is_sent(poisone
         body = http.post("/v1/ask", json={"question": "Can trustees approve their own pay?"}).json()
         shown = [body["answer"]] + [c["text"] for c in body["citations"]]
         assert not any("Trustees approve their own pay" in " ".join(t.split()) for t in shown), body
+
+
+def test_no_response_carries_invisible_unicode_tag_characters(poisoned_service):
+    """Issue 18: text spelt in Unicode tag characters ("ASCII smuggling") was returned in answers."""
+    with httpx.Client(base_url=poisoned_service, timeout=120) as http:
+        bodies = [http.post("/v1/ask", json={"question": q}).text for q in QUESTIONS]
+        bodies.append(http.post("/v1/search", json={"query": "risk register review", "k": 10}).text)
+    assert any("risk register" in b for b in bodies)
+    for body in bodies:
+        assert not any(0xE0000 <= ord(c) <= 0xE007F for c in body), body[:300]
+        assert "\\udb40" not in body.lower()  # a tag character as a JSON escape (its high surrogate)
