@@ -34,7 +34,9 @@ _FOREIGN_PRIOR = (
     r"(?:pr[ée]c[ée]dentes?|ant[ée]rieures?|toutes|vorherigen|bisherigen|obigen|alle|anteriores|todas|precedenti|tutte|"
     r"vorige|eerdere)"
 )
-_FOREIGN_RULES = r"(?:instructions|consignes|anweisungen|instruktionen|befehle|instrucciones|istruzioni|instru[cç][oõ]es|instructies)"
+_FOREIGN_RULES = (
+    r"(?:instructions|consignes|anweisungen|instruktionen|befehle|instrucciones|istruzioni|instru[cç][oõ]es|instructies)"
+)
 _FOREIGN_IGNORE = (
     rf"\b{_FOREIGN_VERB}\b(?:.{{0,30}}\b{_FOREIGN_PRIOR}\b.{{0,20}}\b{_FOREIGN_RULES}\b"
     rf"|.{{0,20}}\b{_FOREIGN_RULES}\b\W{{0,3}}{_FOREIGN_PRIOR}\b)"
