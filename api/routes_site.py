@@ -74,6 +74,8 @@ def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     if status.get("index") not in (None, "ok"):
         public["index"] = "damaged"
     body = {"status": "ready" if ok else "not ready", **(status if operator else public)}
+    if status["chunks"] == 0:  # a typo in CSTASSIST_DATA_DIR must not look like "nothing relevant"
+        body["reason"] = "the index holds no documents: run `cstassist ingest`, or check CSTASSIST_DATA_DIR"
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

@@ -200,3 +200,11 @@ def test_readyz_reports_a_database_page_corrupted_while_serving(copy, embedder, 
     before, after = _readyz(copy, embedder, free_port, lambda: _corrupt_a_table_page(copy.data_dir / SQLITE_NAME))
     assert before.status_code == 200 and before.json()["database"] == "ok", before.text
     assert after.status_code == 503 and after.json()["database"] != "ok", after.text
+
+
+def test_readyz_says_an_empty_index_holds_no_documents(tmp_path, embedder, free_port):
+    """Issue 18, newcomer finding 11: a mistyped CSTASSIST_DATA_DIR gave an empty index that only ever answered
+    "nothing relevant"; /readyz now says why it is not ready."""
+    r, _ = _readyz(Settings(data_dir=tmp_path / "typo"), embedder, free_port)
+    assert r.status_code == 503, r.text
+    assert r.json()["status"] == "not ready" and "holds no documents" in r.json()["reason"], r.text
