@@ -212,16 +212,20 @@ def probe(settings: Settings, timeout_s: float = 180.0) -> tuple[str | None, int
         return ChromaStore(settings).health()
     if not settings.chroma_path.exists():
         return None, 0
+    from .locking import DataDirLock
+
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     args = json.dumps({"data_dir": str(settings.data_dir), "collection": settings.chroma.collection})
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", "import sys; from cstassist.store import _probe_main; _probe_main(sys.argv[1])", args],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            env=env,
-        )
+        # a reader, like the service: never beside an ingest or restore writing the same files (DataDirBusy)
+        with DataDirLock(settings.data_dir, exclusive=False, what="the index check"):
+            done = subprocess.run(
+                [sys.executable, "-c", "import sys; from cstassist.store import _probe_main; _probe_main(sys.argv[1])", args],
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                env=env,
+            )
     except subprocess.TimeoutExpired:
         return f"the vector index at {settings.chroma_path} did not open within {timeout_s:g} s", 0
     if done.returncode < 0:
