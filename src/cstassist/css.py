@@ -5,7 +5,7 @@ Written for ``hidden.visible_html``, not as a CSS engine. What it reads:
 - declarations with comments removed (``display:/**/none`` is ``display:none``) and ``!important`` dropped;
 - colours as names, ``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``, ``rgb()``/``rgba()`` with commas or spaces
   (``rgb(255 255 255 / 50%)``), and ``hsl()``/``hsla()``;
-- stylesheet rules whose selectors are compounds of a tag, ``.class``, ``#id`` and ``[attr]`` / ``[attr=v]``,
+- stylesheet rules (``Stylesheet``) whose selectors are compounds of a tag, ``.class``, ``#id`` and ``[attr]`` / ``[attr=v]``,
   joined by descendant or child combinators (a child combinator is matched as a descendant one, which can only
   hide more). Pseudo-classes, sibling combinators and ``@media`` conditions are not evaluated: a rule inside
   ``@media`` is applied as if the media matched.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import colorsys
 import re
+from dataclasses import dataclass
 from typing import Any
 
 Colour = tuple[int, int, int, float]  # r, g, b (0-255), alpha (0-1)
@@ -116,49 +117,102 @@ def length_px(value: str | None) -> float | None:
     return number * {"px": 1, "pt": 4 / 3, "em": 16, "rem": 16, "%": 1, "vw": 10, "vh": 10, None: 1}[m.group(2)]
 
 
-def stylesheet_rules(css: str) -> list[tuple[list[str], dict[str, str]]]:
-    """The rules of a ``<style>`` element as (selector compounds, declarations); selectors this module cannot
-    match (pseudo-classes, sibling combinators) are left out."""
-    rules = []
-    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", _COMMENT.sub("", css)):
-        decls = declarations(body)
-        for selector in selectors.split(","):
-            parts = selector.replace(">", " ").split()
-            if parts and all(_COMPOUND.match(p) for p in parts):
-                rules.append((parts, decls))
-    return rules
+# properties that can make text unseen, or change the colour it is seen against
+RELEVANT = frozenset(
+    "display visibility content-visibility opacity color background background-color font-size position left top "
+    "right bottom margin-left margin-top text-indent transform clip clip-path overflow width height".split()
+)
 
 
-def matches(el: Any, compounds: list[str]) -> bool:
-    """Whether an lxml element matches a selector given as compounds (descendant semantics)."""
-    if not _matches_compound(el, compounds[-1]):
-        return False
-    rest = compounds[:-1]
-    node = el.getparent()
-    while rest and node is not None:
-        if _matches_compound(node, rest[-1]):
-            rest = rest[:-1]
-        node = node.getparent()
-    return not rest
+@dataclass(frozen=True)
+class Compound:
+    """One compound selector (``p.note#x[lang]``): a tag (or None), classes, an id, attributes (name, value or None)."""
 
+    tag: str | None
+    classes: tuple[str, ...]
+    id: str | None
+    attrs: tuple[tuple[str, str | None], ...]
 
-def _matches_compound(el: Any, compound: str) -> bool:
-    if not isinstance(el.tag, str):
-        return False
-    m = _COMPOUND.match(compound)
-    if not m:
-        return False
-    if m.group(1) and m.group(1) != "*" and el.tag.lower() != m.group(1).lower():
-        return False
-    classes = (el.get("class") or "").split()
-    for part in _PART.findall(m.group(2)):
-        if part[0] == "." and part[1:] not in classes:
+    @classmethod
+    def parse(cls, text: str) -> Compound | None:
+        m = _COMPOUND.match(text)
+        if not m:
+            return None
+        parts = _PART.findall(m.group(2))
+        attrs = []
+        for part in (p for p in parts if p[0] == "["):
+            name, eq, value = part[1:-1].partition("=")
+            attrs.append((name.strip(), value.strip().strip("\"'") if eq else None))
+        ids = [p[1:] for p in parts if p[0] == "#"]
+        tag = m.group(1).lower() if m.group(1) and m.group(1) != "*" else None
+        return cls(tag, tuple(p[1:] for p in parts if p[0] == "."), ids[0] if ids else None, tuple(attrs))
+
+    def matches(self, el: Any) -> bool:
+        if not isinstance(el.tag, str) or (self.tag and el.tag.lower() != self.tag):
             return False
-        if part[0] == "#" and el.get("id") != part[1:]:
+        if self.id is not None and el.get("id") != self.id:
             return False
-        if part[0] == "[":
-            name, _, value = part[1:-1].partition("=")
-            actual = el.get(name.strip())
-            if actual is None or (value and actual != value.strip().strip("\"'")):
-                return False
-    return True
+        if self.classes and not set(self.classes) <= set((el.get("class") or "").split()):
+            return False
+        return all((el.get(n) is not None) if v is None else el.get(n) == v for n, v in self.attrs)
+
+    @property
+    def key(self) -> str:
+        """What an element must have for this compound to match it: the bucket ``Stylesheet`` files the rule in."""
+        return f"#{self.id}" if self.id else f".{self.classes[0]}" if self.classes else self.tag or "*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    compounds: tuple[Compound, ...]
+    declarations: dict[str, str]
+    order: int
+
+    def matches(self, el: Any) -> bool:
+        """Whether the element matches the selector (descendant semantics for every combinator)."""
+        if not self.compounds[-1].matches(el):
+            return False
+        rest = list(self.compounds[:-1])
+        node = el.getparent()
+        while rest and node is not None:
+            if rest[-1].matches(node):
+                rest.pop()
+            node = node.getparent()
+        return not rest
+
+
+class Stylesheet:
+    """The rules of a page's ``<style>`` elements that can hide text, filed by what their last compound needs (an
+    id, a class, a tag), so each element is tried only against rules it could match.
+
+    Selectors this module cannot match (pseudo-classes, sibling combinators) and rules setting nothing in
+    ``RELEVANT`` are left out."""
+
+    def __init__(self, css: str) -> None:
+        self.buckets: dict[str, list[Rule]] = {}
+        order = 0
+        for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", _COMMENT.sub("", css)):
+            decls = {k: v for k, v in declarations(body).items() if k in RELEVANT}
+            if not decls:
+                continue
+            for selector in selectors.split(","):
+                compounds = [Compound.parse(p) for p in selector.replace(">", " ").split()]
+                if compounds and all(compounds):
+                    rule = Rule(tuple(compounds), decls, order)  # type: ignore[arg-type]
+                    self.buckets.setdefault(rule.compounds[-1].key, []).append(rule)
+                    order += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.buckets)
+
+    def style(self, el: Any) -> dict[str, str]:
+        """The declarations of every rule matching ``el``, later rules winning (specificity is not weighed)."""
+        keys = ["*", str(el.tag).lower(), *(f".{c}" for c in (el.get("class") or "").split())]
+        if el.get("id"):
+            keys.append(f"#{el.get('id')}")
+        candidates = sorted({id(r): r for k in keys for r in self.buckets.get(k, ())}.values(), key=lambda r: r.order)
+        out: dict[str, str] = {}
+        for rule in candidates:
+            if rule.matches(el):
+                out.update(rule.declarations)
+        return out

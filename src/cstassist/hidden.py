@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .css import contrast, declarations, length_px, matches, parse_colour, stylesheet_rules
+from .css import Stylesheet, contrast, declarations, length_px, parse_colour
 
 MIN_CONTRAST = 1.5  # WCAG ratio; #CCCCCC on white is 1.6 (readable), #DDDDDD 1.36, #EEEEEE 1.16
 MIN_OPACITY = 0.1
@@ -117,7 +117,7 @@ def visible_html(html: str) -> tuple[str, list[tuple[str, str]]]:
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return html, []
-    rules = [r for s in root.iter("style") for r in stylesheet_rules(s.text_content())]
+    sheet = Stylesheet("\n".join(s.text_content() for s in root.iter("style")))
     dropped: list[tuple[str, str]] = []
     doomed = []
     backgrounds: dict[Any, tuple[int, ...]] = {}
@@ -132,10 +132,7 @@ def visible_html(html: str) -> tuple[str, list[tuple[str, str]]]:
             continue
         if not isinstance(node.tag, str) or node.tag in ("script", "style"):
             continue
-        style: dict[str, str] = {}
-        for selector, decls in rules:
-            if matches(node, selector):
-                style.update(decls)
+        style = sheet.style(node) if sheet else {}
         style.update(declarations(node.get("style") or ""))
         parent = node.getparent()
         backgrounds[node] = _background(style, backgrounds.get(parent, _WHITE) if parent is not None else _WHITE)
