@@ -120,21 +120,24 @@ def visible_html(html: str) -> tuple[str, list[tuple[str, str]]]:
     sheet = Stylesheet("\n".join(s.text_content() for s in root.iter("style")))
     dropped: list[tuple[str, str]] = []
     doomed = []
+    gone: set[Any] = set()  # dropped nodes and everything inside them
     backgrounds: dict[Any, tuple[int, ...]] = {}
     for node in root.iter():
-        if any(node is d or d in node.iterancestors() for d in doomed):
+        parent = node.getparent()
+        if parent is not None and parent in gone:  # inside a node already dropped: goes with it
+            gone.add(node)
             continue
         if isinstance(node, etree._Comment):
             text = " ".join((node.text or "").split())
             if text:
                 dropped.append(("HTML comment", text))
             doomed.append(node)
+            gone.add(node)
             continue
         if not isinstance(node.tag, str) or node.tag in ("script", "style"):
             continue
         style = sheet.style(node) if sheet else {}
         style.update(declarations(node.get("style") or ""))
-        parent = node.getparent()
         backgrounds[node] = _background(style, backgrounds.get(parent, _WHITE) if parent is not None else _WHITE)
         why = _why_hidden(node, style, backgrounds[node])
         if why:
@@ -142,6 +145,7 @@ def visible_html(html: str) -> tuple[str, list[tuple[str, str]]]:
             if text:
                 dropped.append((why, text))
             doomed.append(node)
+            gone.add(node)
     for node in doomed:
         _remove(node)
     if not doomed:
