@@ -59,6 +59,16 @@ def cmd_db_status(args: argparse.Namespace) -> int:
         print(f"cstassist db status: {exc}", file=sys.stderr)
         return 2
     print(f"database {db.description}: schema revision {current or 'none'}, this version needs {head}")
+    if current == head and not url:
+        from cstassist.index import check_ledger_present
+        from cstassist.state import Ledger
+        from cstassist.store import probe
+
+        try:  # an emptied database file upgrades to the current schema, but its ledger is gone
+            check_ledger_present(Ledger(db), db, probe(settings)[1], settings)
+        except CSTAssistError as exc:
+            print(f"cstassist db status: {exc}", file=sys.stderr)
+            return 2
     return 0 if current == head else 1
 
 

@@ -81,6 +81,8 @@ def test_a_lost_database_beside_a_non_empty_index_stops_start_up_and_a_restore_f
     assert "passages" in line
     # it stays refused: the first refusal did not leave a fresh, empty ledger behind that the next start accepts
     _one_line_refusal(_cstassist(copy.data_dir, "db", "check"), "missing or empty")
+    status = _cstassist(copy.data_dir, "db", "status")
+    assert status.returncode == 2 and "cstassist restore" in status.stderr, (status.stdout, status.stderr)
     restored = _cstassist(copy.data_dir, "restore", str(ingested.data_dir.parent / "backup"), "--force")
     assert restored.returncode == 0, restored.stderr
     checked = _cstassist(copy.data_dir, "db", "check")
