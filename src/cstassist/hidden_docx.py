@@ -11,8 +11,8 @@ bases, then the run's own formatting. A run is invisible when, after that chain:
   near-white on a white page, theme colours that resolve to white (``w:themeColor="background1"``) and
   black on black.
 
-Every part that holds text is read: the body with its tables (nested too), headers, footers, footnotes and
-endnotes. Invisible runs are deleted from a copy of the document, so what is left is parsed as it stands:
+Every part that holds text and that the parser reads is checked: the body with its tables (nested too) and text
+boxes, headers and footers (footnotes and endnotes are read by neither python-docx nor unstructured). Invisible runs are deleted from a copy of the document, so what is left is parsed as it stands:
 a hidden "must not" removes only itself, never a visible "must not" elsewhere.
 
 >>> copy, dropped = visible_docx("paper.docx")   # doctest: +SKIP
@@ -216,7 +216,8 @@ def _run_text(run: Any) -> str:
 
 
 def _text_parts(doc: Any) -> list[Any]:
-    """The XML roots of every part that holds running text: body, headers, footers, footnotes, endnotes."""
+    """The XML roots of the parts that hold running text: the body, headers and footers (footnote and endnote parts,
+    should a later python-docx load them as XML, too)."""
     roots, seen = [], set()
     for part in doc.part.package.iter_parts():
         name = str(part.partname).rsplit("/", 1)[-1]
