@@ -6,11 +6,12 @@ double underscore, e.g. ``CSTASSIST_LIMITS__MAX_FILE_MB=20`` or ``CSTASSIST_LLM_
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,13 +161,44 @@ class Settings(BaseSettings):
         "members-only content included). Unset: every caller gets only the figures that reveal nothing about the index.",
     )
     token_ttl_s: int = Field(900, ge=30, le=86400, description="Lifetime of a member token.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    # NoDecode: pydantic-settings would JSON-decode the variable and fail with a 40-line traceback on the
+    # obvious spelling, CSTASSIST_CORS_ORIGINS=https://a.example; _origins below accepts both forms.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser: comma-separated "
+        "(https://a.example,https://b.example) or a JSON list.",
+    )
     log_questions: bool = Field(False, description="Write question text to the logs.")
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        text = v.strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError(
+                    "expected origins separated by commas (https://a.example,https://b.example) or a JSON list"
+                ) from None
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origin_shape(cls, v: list[str]) -> list[str]:
+        for origin in v:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s,]+", origin):
+                raise ValueError(f"{origin!r} is not an origin: expected scheme://host[:port], e.g. https://a.example")
+        return v
 
     @model_validator(mode="after")
     def _safe(self) -> Settings:
