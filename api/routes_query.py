@@ -28,7 +28,8 @@ def _filters(body: SearchIn | AskIn) -> dict[str, Any] | None:
 
 @router.post("/search", response_model=SearchOut, responses=ERRORS)
 async def search(body: SearchIn, caller: CallerDep, services: ServicesDep) -> SearchOut:
-    """The top passages for a query, with their citation facts."""
+    """The top passages for a query, with their citation facts (503 `not_ready` when the index holds no documents)."""
+    await run_in_threadpool(services.require_documents)
     started = time.perf_counter()
     results = await run_in_threadpool(services.assistant.search, body.query, body.k, caller.audiences, _filters(body))
     return SearchOut(results=[PassageOut.of(p) for p in results], took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -67,7 +68,9 @@ async def _stream(reply: Reply) -> AsyncIterator[str]:
 )
 async def ask(body: AskIn, request: Request, caller: CallerDep, services: ServicesDep) -> Any:
     """A short answer quoted from CST's papers, cited (`outcome` answer); or, when the guidance does not answer the
-    question, the closest passages framed as such (`related`) or a plain "not found" (`none`)."""
+    question, the closest passages framed as such (`related`) or a plain "not found" (`none`). An index that holds
+    no documents at all (nothing ingested, or a mistyped CSTASSIST_DATA_DIR) is a 503 `not_ready` saying so."""
+    await run_in_threadpool(services.require_documents)
     reply = await run_in_threadpool(
         services.assistant.ask,
         body.question,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from cstassist.access import AnonymousSessions, Authenticator, KeyStore, TokenSigner
 from cstassist.assistant import Assistant
 from cstassist.database import Database
+from cstassist.errors import NotReady
 from cstassist.feedback import FeedbackStore
 from cstassist.index import check_startup
 from cstassist.ratelimit import RateLimiter
@@ -25,6 +27,23 @@ class Services:
     sessions: AnonymousSessions
     limiter: RateLimiter
     metrics: Metrics
+    _has_documents: tuple[float, bool] | None = field(default=None, repr=False)
+
+    EMPTY_INDEX = "the index holds no documents: run `cstassist ingest`, or check CSTASSIST_DATA_DIR"
+    EMPTY_CHECK_TTL_S = 5.0  # an ingest into an empty index is noticed within this; a count per ask is not needed
+
+    def require_documents(self) -> None:
+        """Raise ``NotReady`` (503) when the index holds no passages at all, whoever asks.
+
+        A mistyped ``CSTASSIST_DATA_DIR`` opens a fresh, empty index; without this every question got a plain
+        "nothing relevant", which reads as an answer. The count covers every audience, so an empty answer
+        reveals nothing about members-only content; only "empty" versus "not empty" is ever told.
+        """
+        now = time.monotonic()
+        if self._has_documents is None or now - self._has_documents[0] > self.EMPTY_CHECK_TTL_S:
+            self._has_documents = (now, self.assistant.index.chunk_count() > 0)
+        if not self._has_documents[1]:
+            raise NotReady(self.EMPTY_INDEX)
 
     @classmethod
     def start(cls, settings: Settings, assistant: Assistant | None = None) -> Services:
