@@ -115,7 +115,7 @@ def _audiences(args: argparse.Namespace) -> tuple[str, ...]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from cstassist.api.server import http_protocol
+    from cstassist.api.server import protocol_for
     from cstassist.errors import CSTAssistError
     from cstassist.index import check_startup
 
@@ -137,7 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=False,
         access_log=False,
-        http=http_protocol(settings.limits.max_header_bytes),
+        http=protocol_for(settings.limits),  # head size cap, read timeouts, connections per client
     )
     return 0
 

@@ -118,6 +118,22 @@ class LimitSettings(BaseModel):
     max_header_bytes: int = Field(
         16 * 1024, ge=1024, description="Largest accepted request head (request line and all headers); larger gets 431."
     )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="A request head must arrive within this many seconds of the connection opening (or the last "
+        "response ending); past it the server answers 408, or closes an idle connection.",
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="A request body must arrive whole within this many seconds of its head; else 408."
+    )
+    max_connections_per_client: int = Field(
+        32,
+        ge=0,
+        description="Open connections one client address may hold per server process; more are answered 429. "
+        "0: no cap (behind a reverse proxy, where every connection comes from the proxy's address).",
+    )
     rate_per_minute: int = Field(
         120,
         ge=1,

@@ -7,15 +7,15 @@ import time
 from typing import Any
 
 
-def start_uvicorn(app: Any, port: int, max_header_bytes: int = 16 * 1024) -> tuple[Any, threading.Thread]:
-    """Serve ``app`` with uvicorn as ``cstassist serve`` does (its header-capped protocol), in a thread."""
+def start_uvicorn(app: Any, port: int, max_header_bytes: int = 16 * 1024, limits: Any = None) -> tuple[Any, threading.Thread]:
+    """Serve ``app`` with uvicorn as ``cstassist serve`` does (its protocol: head cap, read timeouts, connections
+    per client), in a thread. ``limits`` (a ``LimitSettings``) overrides every limit, ``max_header_bytes`` included."""
     import uvicorn
 
-    from cstassist.api.server import http_protocol
+    from cstassist.api.server import http_protocol, protocol_for
 
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=http_protocol(max_header_bytes)
-    )
+    protocol = protocol_for(limits) if limits is not None else http_protocol(max_header_bytes)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=protocol)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
