@@ -122,7 +122,14 @@ def partition_file(path: str, kind: str) -> ParsedFile:
         html, dropped = visible_html(html)
         raw = partition_html(text=html) if html.strip() else []
     else:
-        raw = partition_text(filename=path)
+        from unstructured.cleaners.core import auto_paragraph_grouper
+
+        from .filetypes import read_text, sentence_sized
+
+        # paragraphs grouped first, then any over-long one cut at sentence ends: one 300 KB line made spaCy run
+        # out of memory; UTF-16 is decoded here (read_text), which unstructured's own reader does not sniff
+        text = sentence_sized(auto_paragraph_grouper(read_text(Path(path))))
+        raw = partition_text(text=text, paragraph_grouper=False) if text.strip() else []
     hidden = [(why, h) for why, h in _hidden_runs(path, kind) if len(h) >= 3]
     out = []
     for el in raw:

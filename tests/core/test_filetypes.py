@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cstassist.errors import FileTooLarge, UnreadableFile, UnsupportedFile
-from cstassist.filetypes import detect
+from cstassist.filetypes import detect, read_text, sentence_sized
 
 MB = 2**20
 TEXT = "School trusts are education charities that run groups of schools to give children a better future.\n"
@@ -170,3 +170,26 @@ def test_truncated_zip_is_a_corrupt_docx(tmp_path):
     data = _docx_bytes()
     with pytest.raises(UnreadableFile, match=r"corrupt zip/DOCX archive"):
         kind(_write(tmp_path, "cut.docx", data[: len(data) // 2]))
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"], ids=["bom", "le-no-bom", "be-no-bom"])
+def test_utf16_text_is_text_and_reads_back(tmp_path, codec):
+    path = _write(tmp_path, "notes.txt", "Trustees meet termly. £5 fee.\n".encode(codec))
+    assert kind(path) == "text"
+    assert read_text(path) == "Trustees meet termly. £5 fee.\n"
+
+
+def test_a_word_document_under_another_name_is_refused_with_a_rename_hint(tmp_path):
+    with pytest.raises(UnsupportedFile, match=r"content is a Word document but the name ends \.pdf; rename it \.docx"):
+        kind(_write(tmp_path, "paper.pdf", _docx_bytes()))
+
+
+def test_sentence_sized_breaks_only_long_lines_and_keeps_every_word():
+    long = " ".join(f"Sentence number {i} is about trust boards." for i in range(500))
+    text = "Short heading\n" + long + "\n" + "x" * 2500
+    out = sentence_sized(text, max_chars=1000)
+    assert out.splitlines()[0] == "Short heading"
+    assert all(len(line) <= 1000 for line in out.splitlines())
+    assert "".join(out.split()) == "".join(text.split())  # nothing lost, nothing added
+    assert all(line.endswith(".") for line in out.splitlines()[1:-3])  # cut at sentence ends
+    assert sentence_sized("a\nb", 1000) == "a\nb"
