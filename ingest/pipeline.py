@@ -167,6 +167,7 @@ def _ingest(
     ledger = index.ledger
     rows = ledger.rows()
     interrupted = any(r.status == "pending" for r in rows.values())
+    unreported = ledger.unreported_notes()  # notes a killed run wrote but never reported
     changed = False
 
     def begin_change() -> None:
@@ -210,21 +211,24 @@ def _ingest(
                 _embedder = create_embedder(settings.embedding)
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
             windows = embed_windows(_embedder, [c.text for c in chunks]) if settings.embedding.windows else None
-            begin_change()
-            ledger.mark_pending(meta, name, w.fingerprint, w.st.st_size, w.st.st_mtime_ns)
-            index.replace_document(meta, chunks, vectors, windows)
-            ledger.mark_done(doc_id, len(chunks))
-            (report.updated if w.row else report.added).append(name)
-            report.chunks_written += len(chunks)
-            bar.set_postfix(chunks=report.chunks_written, refresh=False)
             notes = [parsed.dropped_summary()] if parsed.dropped else []
-            if parsed.dropped or any(e.hidden for e in elements):
-                report.hidden_text.append(name)
+            hidden = bool(parsed.dropped) or any(e.hidden for e in elements)
             if redacted:
                 first = redacted[0] if len(redacted[0]) <= 80 else redacted[0][:79] + "…"
                 notes.append(
                     f"replaced {len(redacted)} sentence(s) addressed to an assistant with [text removed], e.g. “{first}”"
                 )
+            begin_change()
+            ledger.mark_pending(meta, name, w.fingerprint, w.st.st_size, w.st.st_mtime_ns)
+            if notes or hidden or name in unreported:  # kept until reported, before the document can be done
+                ledger.record_note(name, "; ".join(notes), hidden)
+            index.replace_document(meta, chunks, vectors, windows)
+            ledger.mark_done(doc_id, len(chunks))
+            (report.updated if w.row else report.added).append(name)
+            report.chunks_written += len(chunks)
+            bar.set_postfix(chunks=report.chunks_written, refresh=False)
+            if hidden:
+                report.hidden_text.append(name)
             if notes:
                 report.dropped[name] = "; ".join(notes)
                 # the CLI prints it (on_failure given); logging it too would print it twice
@@ -265,8 +269,17 @@ def _ingest(
     if changed or interrupted or index.lexical_stale():
         ledger.bump_generation()
         index.rebuild_lexical()
+    for name, kept in unreported.items():  # files this run found unchanged: the killed run's notes still stand
+        if name not in report.unchanged:
+            continue
+        if kept["hidden"] and name not in report.hidden_text:
+            report.hidden_text.append(name)
+        if kept["note"] and name not in report.dropped:
+            report.dropped[name] = kept["note"]
+            (log.info if on_failure else log.warning)("%s: %s", name, kept["note"])
     report.chunks_total = index.chunk_count()
     report.seconds = time.perf_counter() - started
+    ledger.notes_reported()
     return report
 
 

@@ -14,6 +14,7 @@ import glob
 import logging
 import multiprocessing as mp
 import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,27 +258,33 @@ def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in th
     import warnings
 
     warnings.simplefilter("ignore")
+    # Ctrl-C reaches the whole process group: the parent handles it and stops this child, which must not
+    # print a KeyboardInterrupt traceback of its own; a parent that died is a quiet exit too (below).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     install_offline_spacy()
     _warm_up()
-    conn.send(("ready", None))
-    while True:
-        try:
+    try:
+        conn.send(("ready", None))
+        while True:
             msg = conn.recv()
-        except EOFError:
-            return
-        if msg is None:
-            return
-        path, kind = msg
-        try:
-            conn.send(("ok", partition_file(path, kind)))
-        except UnreadableFile as exc:
-            conn.send(("unreadable", str(exc)))
-        except MemoryError:
-            conn.send(("unreadable", f"parser ran out of memory (limit {memory_mb} MB)"))
-        except RecursionError:
-            conn.send(("unreadable", "document structure is too deeply nested or circular"))
-        except Exception as exc:  # noqa: BLE001 - any parser failure is a property of the file
-            conn.send(("unreadable", f"parser failed: {type(exc).__name__}: {str(exc)[:160]}"))
+            if msg is None:
+                return
+            conn.send(_parse_reply(*msg, memory_mb=memory_mb))
+    except (EOFError, OSError):  # the parent closed the pipe or died (BrokenPipeError is an OSError)
+        return
+
+
+def _parse_reply(path: str, kind: str, *, memory_mb: int) -> tuple[str, Any]:  # pragma: no cover - in the child
+    try:
+        return ("ok", partition_file(path, kind))
+    except UnreadableFile as exc:
+        return ("unreadable", str(exc))
+    except MemoryError:
+        return ("unreadable", f"parser ran out of memory (limit {memory_mb} MB)")
+    except RecursionError:
+        return ("unreadable", "document structure is too deeply nested or circular")
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a property of the file
+        return ("unreadable", f"parser failed: {type(exc).__name__}: {str(exc)[:160]}")
 
 
 class Parser:

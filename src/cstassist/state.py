@@ -96,6 +96,25 @@ class Ledger:
             conn.execute(update(kv).where(kv.c.key == "generation").values(value=cast(cast(kv.c.value, Integer) + 1, String)))
             return int(conn.execute(select(kv.c.value).where(kv.c.key == "generation")).scalar_one())
 
+    # What ingest dropped from each file (hidden text, redacted instructions) is written here as each file is
+    # done, and cleared once a run has reported it: a run killed before its report leaves the notes for the
+    # next run, which finds those files unchanged and would otherwise never mention them again.
+    NOTES_KEY = "ingest_unreported_notes"
+
+    def record_note(self, source: str, note: str, hidden: bool) -> None:
+        """Keep ``note`` (one line) about ``source`` until a run reports it (``unreported_notes``)."""
+        notes = self.unreported_notes()
+        notes[source] = {"note": note, "hidden": hidden}
+        self.put(self.NOTES_KEY, notes)
+
+    def unreported_notes(self) -> dict[str, dict[str, Any]]:
+        """source -> {"note", "hidden"} for files whose notes no finished run has reported yet."""
+        return dict(self.get(self.NOTES_KEY) or {})
+
+    def notes_reported(self) -> None:
+        with self.db.begin(durable=True) as conn:
+            conn.execute(delete(kv).where(kv.c.key == self.NOTES_KEY))
+
     def get(self, key: str) -> Any:
         with self.db.begin() as conn:
             value = conn.execute(select(kv.c.value).where(kv.c.key == key)).scalar()
