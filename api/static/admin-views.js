@@ -13,7 +13,7 @@ export async function showDocuments() {
   const chosen = replaces.value;
   replaces.replaceChildren(
     h('option', { value: '' }, 'nothing: a new paper'),
-    documents.map((d) => h('option', { value: d.document_id }, `${d.title} (${d.document_id})`)),
+    ...documents.map((d) => h('option', { value: d.document_id }, `${d.title} (${d.document_id})`)),
   );
   replaces.value = documents.some((d) => d.document_id === chosen) ? chosen : '';
 }
