@@ -18,7 +18,7 @@ export function h(tag, attrs = {}, ...children) {
 // Replace a table's content: columns are [heading, row => cell content, className?].
 export function fillTable(table, columns, rows, rowAttrs = () => ({})) {
   table.replaceChildren(
-    h('thead', {}, h('tr', {}, columns.map(([heading]) => h('th', { scope: 'col' }, heading)))),
+    h('thead', {}, h('tr', {}, columns.map(([heading, , cls]) => h('th', { scope: 'col', class: cls }, heading)))),
     h('tbody', {}, rows.map((row) => h('tr', rowAttrs(row), columns.map(([, cell, cls]) => h('td', { class: cls }, cell(row)))))),
   );
   if (!rows.length) table.tBodies[0].append(h('tr', {}, h('td', { colspan: columns.length }, 'Nothing yet.')));

@@ -33,8 +33,8 @@ export function renderDocuments() {
     .sort(SORTS[tid('doc-sort').value] || SORTS.title);
   fillTable(tid('documents'), [
     ['Title', (d) => [h('strong', {}, d.title), h('br'), h('small', {}, d.document_id)]],
-    ['File', (d) => d.file],
-    ['Kind', (d) => d.kind],
+    ['File', (d) => d.file, 'wide-only'],
+    ['Kind', (d) => d.kind, 'wide-only'],
     ['Published', (d) => d.published || ''],
     ['Audience', (d) => d.audience],
     ['Status', (d) => [
@@ -44,7 +44,7 @@ export function renderDocuments() {
       d.dropped ? h('div', { class: 'note' }, d.dropped) : null,
     ]],
     ['Passages', (d) => d.chunks, 'num'],
-    ['Changed', (d) => when(d.updated_at)],
+    ['Changed', (d) => when(d.updated_at), 'wide-only'],
     ['', (d) => h('div', { class: 'actions' },
       d.chunks ? h('button', { type: 'button', class: 'small', testid: 'show-passages', onclick: () => showPassages(d) }, 'Passages') : null,
       d.status === 'retired' || d.status === 'failed'

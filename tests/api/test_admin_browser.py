@@ -292,6 +292,8 @@ def test_the_console_is_readable_on_a_tablet(browser, svc, artifacts, page):
     view.locator(tid("document-row")).first.wait_for()
     assert view.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert view.locator(tid("doc-search")).bounding_box()["width"] > 200
+    action = view.locator(tid("retire")).first.bounding_box()
+    assert action["x"] + action["width"] <= 820, "a paper's actions stay on a tablet's screen"
     view.screenshot(path=str(artifacts / "admin-tablet.png"), full_page=True)
     shutil.copy(artifacts / "admin-tablet.png", SCREENSHOTS / "tablet.png")
     tablet.close()
