@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.include_router(module.router)
     app.include_router(routes_admin.api)
     app.include_router(routes_admin_insights.api)
+    app.include_router(routes_admin.fallback)
     cfg_for_middleware = settings or Settings()
     if cfg_for_middleware.cors_origins:
         app.add_middleware(

@@ -62,15 +62,15 @@ def console_page(request: Request, services: ServicesDep) -> HTMLResponse:
 @router.get("/static/admin/{name}", include_in_schema=False)
 def console_asset(name: str) -> FileResponse:
     if name not in ASSETS:
-        raise _not_found(name)
+        raise _not_found(f"no asset {name[:60]!r}")
     kind = "text/css" if name.endswith(".css") else "application/javascript"
     return FileResponse(STATIC / name, media_type=kind, headers={"Cache-Control": "no-cache"})
 
 
-def _not_found(name: str) -> CSTAssistError:
+def _not_found(message: str) -> CSTAssistError:
     from cstassist.errors import NotFound
 
-    return NotFound(f"no asset {name[:60]!r}")
+    return NotFound(message)
 
 
 # --- signing in and out ----------------------------------------------------------------------------
@@ -227,4 +227,24 @@ def job(job_id: str, staff: StaffDep, console: ConsoleDep) -> dict[str, Any]:
     return console.jobs.get(job_id).as_dict()
 
 
-__all__ = ["Staff", "api", "router"]
+# Included last: a request under /v1/admin that reaches it matched no route with its method. Starlette would answer
+# 405 with the Allow header of the first route on the path only (GET, where GET and POST are both served there).
+fallback = APIRouter(include_in_schema=False)
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+@fallback.api_route("/v1/admin/{rest:path}", methods=_METHODS)
+def method_not_allowed(request: Request) -> Response:
+    from . import routes_admin_insights
+
+    path = request.url.path
+    allowed = sorted(
+        {m for r in (*api.routes, *routes_admin_insights.api.routes) if r.path_regex.match(path) for m in r.methods}  # type: ignore[attr-defined]
+    )
+    if not allowed:
+        raise _not_found("Not Found")
+    body = '{"error":{"code":"method_not_allowed","message":"Method Not Allowed"}}'
+    return Response(body, status_code=405, media_type="application/json", headers={"Allow": ", ".join(allowed)})
+
+
+__all__ = ["Staff", "api", "fallback", "router"]

@@ -100,7 +100,7 @@ def open_eval(name: str, staff: StaffDep, console: ConsoleDep) -> dict[str, Any]
     return console.evals.open(name)
 
 
-@api.get("/evals/{name}/html", response_class=HTMLResponse)
+@api.get("/evals/{name}/html", response_model=None, responses={200: {"content": {"text/html": {}}}})
 def open_eval_html(name: str, staff: StaffDep, console: ConsoleDep) -> HTMLResponse:
     """The report as `cstassist eval` writes it (HTML, charts included)."""
     html = console.evals.path(name, ".html").read_text(encoding="utf-8")

@@ -31,6 +31,7 @@ from .errors import AccessDenied, BadRequest
 Scope = Literal["public", "members", "admin"]
 # An admin key is for CST staff: the staff console and /v1/admin (see api/routes_admin.py); it sees what a member sees.
 SCOPES: dict[str, tuple[str, ...]] = {"public": ("public",), "members": ("public", "members"), "admin": ("public", "members")}
+TOKEN_SCOPES = ("public", "members")
 KEY_PREFIX = "cstk_"
 TOKEN_PREFIX = "cstt_"
 _KEY_ID = re.compile(r"[0-9a-f]{12}")  # what KeyStore.create makes: secrets.token_hex(6)
@@ -197,7 +198,8 @@ class TokenSigner:
             claims = json.loads(_unb64(payload))
         except (ValueError, json.JSONDecodeError, UnicodeDecodeError):
             raise AccessDenied("invalid token") from None
-        if not isinstance(claims, dict) or claims.get("scope") not in SCOPES or not isinstance(claims.get("exp"), int):
+        # a token is never admin: admin keys mint none (see ``mint``), so a token claiming it is refused
+        if not isinstance(claims, dict) or claims.get("scope") not in TOKEN_SCOPES or not isinstance(claims.get("exp"), int):
             raise AccessDenied("invalid token")
         if claims["exp"] < time.time():
             raise AccessDenied("token expired")

@@ -49,7 +49,7 @@ def staff_routes(settings) -> list[tuple[str, str]]:
     out = []
     for prefix, route in flat(create_app(settings).routes):
         route.path = prefix + route.path
-        if (route.path == "/admin" or route.path.startswith(("/admin/", "/v1/admin"))):
+        if route.path == "/admin" or route.path.startswith(("/admin/", "/v1/admin")):
             path = re.sub(r"{(\w+)}", lambda m: PARAMS[m.group(1)], route.path)
             out += [(m, path) for m in sorted(route.methods) if m != "HEAD"]
     return out
@@ -159,9 +159,15 @@ def test_the_cli_creates_an_admin_key_like_any_other(svc):
     script = Path(sys.executable).parent / "cstassist"
     env = {**os.environ, "CSTASSIST_DATA_DIR": str(svc.settings.data_dir), "CSTASSIST_CORPUS_DIR": str(svc.settings.corpus_dir)}
     done = subprocess.run(
-        [str(script), "keys", "create", "--name", "cli-staff", "--scope", "admin"], env=env, capture_output=True, text=True, timeout=120
+        [str(script), "keys", "create", "--name", "cli-staff", "--scope", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     first, secret = done.stdout.strip().splitlines()
-    assert re.fullmatch(r"created key [0-9a-f]{12} \(cli-staff, scope admin\)\. The secret is shown once; store it safely:", first)
+    assert re.fullmatch(
+        r"created key [0-9a-f]{12} \(cli-staff, scope admin\)\. The secret is shown once; store it safely:", first
+    )
     assert sign_in(svc, secret).status_code == 200

@@ -73,6 +73,9 @@ def test_a_pdf_with_manifest_fields_answers_questions_as_soon_as_its_job_is_done
     assert started.status_code == 202, started.text
     job = wait_for_job(staff, started.json()["job_id"])
     assert job["status"] == "done", job
+    print(
+        f"upload job: {job['updated_at'] - job['created_at']:.1f} s from upload to answerable ({job['result']['chunks']} passages)"
+    )
     assert job["progress"] == 1.0 and any(0 < p < 1 for p in job["seen"]) or job["seen"][0] == 1.0, job["seen"]
     # same process, no restart: the next question is answered from the new paper
     after = anon.post("/v1/ask", json={"question": ESTATES_QUESTION}).json()
@@ -231,6 +234,37 @@ def test_a_file_that_fails_to_parse_is_listed_as_failed_with_its_reason(staff, a
     assert listed["status"] == "failed" and listed["error"], listed
     assert [d for d in staff.get("/v1/admin/documents").json()["documents"] if d["document_id"] != "broken-report"] == before
     assert cited(anon.post("/v1/ask", json={"question": ESTATES_QUESTION}).json())[0] == "lanternfield-estates-2027"
+
+
+def test_an_encrypted_pdf_is_refused_with_its_reason_and_the_old_version_keeps_answering(staff, anon, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(estates_pdf(tmp_path / "plain.pdf")).pages:
+        writer.add_page(page)
+    writer.encrypt("a-password-staff-forgot")
+    locked = tmp_path / "lanternfield-estates-2027.pdf"
+    with locked.open("wb") as fh:
+        writer.write(fh)
+    started = upload(staff, locked, replaces="lanternfield-estates-2027")
+    job = wait_for_job(staff, started.json()["job_id"])
+    assert job["status"] == "failed" and "encrypt" in job["error"].lower(), job
+    assert doc(staff, "lanternfield-estates-2027")["chunks"] > 0, "the indexed version is untouched"
+    assert cited(anon.post("/v1/ask", json={"question": ESTATES_QUESTION}).json())[0] == "lanternfield-estates-2027"
+
+
+def test_an_upload_waits_for_no_one_but_is_refused_while_another_process_reads_the_embedded_index(svc, staff, tmp_path):
+    from cstassist.locking import DataDirLock
+
+    path = tmp_path / "osprey-note.md"
+    path.write_text("# Osprey note\n\n## Boards\n\nThe Osprey note asks boards to meet in every school once a year.\n")
+    reader = DataDirLock(svc.settings.data_dir, exclusive=False, what="eval").acquire()  # as `cstassist eval` holds it
+    try:
+        job = wait_for_job(staff, upload(staff, path).json()["job_id"])
+    finally:
+        reader.release()
+    assert job["status"] == "failed" and "another process" in job["error"], job
+    assert wait_for_job(staff, upload(staff, path).json()["job_id"])["status"] == "done", "and goes through once it is gone"
 
 
 def test_unanswered_questions_are_grouped_by_similarity_newest_first_and_export_as_csv(staff, anon):
