@@ -48,9 +48,11 @@ def staff_routes(settings) -> list[tuple[str, str]]:
 
     out = []
     for prefix, route in flat(create_app(settings).routes):
-        route.path = prefix + route.path
-        if route.path == "/admin" or route.path.startswith(("/admin/", "/v1/admin")):
-            path = re.sub(r"{(\w+)}", lambda m: PARAMS[m.group(1)], route.path)
+        full = prefix + route.path
+        if route.endpoint.__name__ == "method_not_allowed":
+            continue  # serves nothing: the 405 for a method no route on a path takes
+        if full == "/admin" or full.startswith(("/admin/", "/v1/admin")):
+            path = re.sub(r"{(\w+)}", lambda m: PARAMS[m.group(1)], full)
             out += [(m, path) for m in sorted(route.methods) if m != "HEAD"]
     return out
 
