@@ -106,7 +106,8 @@ def ask_widget(context, svc, question: str):
 
 
 def test_signing_in_needs_an_admin_key(page, svc, artifacts):
-    assert page.locator(tid("signin")).is_visible() and page.locator(tid("console")).is_hidden()
+    page.locator(tid("signin")).wait_for()  # shown once the page has asked whether a session exists
+    assert page.locator(tid("console")).is_hidden()
     page.locator(tid("key")).fill(svc.member_key)
     page.locator(tid("signin-submit")).click()
     page.locator(tid("signin-error")).filter(has_text="admin key").wait_for()
