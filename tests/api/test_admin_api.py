@@ -22,6 +22,8 @@ from admin_console import (
 )
 from members_doc import MEMBERS_DOC_ID
 
+from cstassist.database import Database
+
 pytestmark = pytest.mark.slow
 
 
@@ -168,6 +170,19 @@ def test_the_uploads_folder_holds_a_manifest_a_rebuild_can_ingest(svc):
     assert set(ids) == {"lanternfield-estates-2026", "lanternfield-estates-2027"}
     assert ids["lanternfield-estates-2026"]["author"] == "CST estates team"
     assert all((svc.settings.admin.uploads_dir / f).is_file() for f in entries)
+
+
+def test_a_rebuild_reingests_the_kept_uploads_with_their_fields(svc, embedder, tmp_path):
+    from cstassist.ingest import ingest
+    from cstassist.settings import Settings
+    from cstassist.state import Ledger
+
+    fresh = Settings(data_dir=tmp_path / "rebuilt", corpus_dir=svc.settings.corpus_dir)
+    report = ingest([svc.settings.admin.uploads_dir], fresh, embedder=embedder)  # cstassist ingest <uploads_dir>
+    assert report.ok, report.failed
+    rows = Ledger(Database.for_settings(fresh)).rows()
+    assert {"lanternfield-estates-2026", "lanternfield-estates-2027"} <= set(rows)
+    assert rows["lanternfield-estates-2026"].meta.author == "CST estates team"
 
 
 def test_a_members_only_upload_never_reaches_anonymous_callers(svc, staff, anon, tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +51,7 @@ class Jobs:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._queues: dict[str, ThreadPoolExecutor] = {}
+        self._lock = threading.Lock()  # one worker per queue, however many requests arrive at once
 
     def submit(self, kind: str, actor: str, work: Callable[[Progress], dict[str, Any]], queue: str) -> str:
         """Record a queued job and run ``work(progress)`` on ``queue``'s worker; its return value is the result.
@@ -70,7 +72,10 @@ class Jobs:
                     updated_at=now,
                 )
             )
-        pool = self._queues.setdefault(queue, ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cstassist-{queue}"))
+        with self._lock:
+            if queue not in self._queues:
+                self._queues[queue] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cstassist-{queue}")
+            pool = self._queues[queue]
         pool.submit(self._run, job_id, work)
         return job_id
 
