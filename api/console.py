@@ -56,6 +56,9 @@ class Console:
         self.jobs = Jobs(db)
         self.questions = QuestionLog(db)
         self.evals = Evaluations(settings, assistant, self.jobs)
+        if data_lock is not None and settings.database_url is None:
+            # embedded mode: this service alone runs jobs on this database, so an unfinished one was cut short
+            self.jobs.abandon_unfinished()
 
     def close(self) -> None:
         self.jobs.shutdown()

@@ -42,3 +42,40 @@ def test_the_csv_export_cannot_run_a_formula_in_a_spreadsheet(embedder):
     rows = list(csv.DictReader(io.StringIO(unanswered_csv(group_questions([hostile, OTHER], embedder.embed, DEFAULT)))))
     assert rows[0]["question"].startswith("'=") and rows[0]["group_question"].startswith("'=")
     assert rows[1]["question"] == OTHER.question and rows[1]["group"] == "2"
+
+
+def test_jobs_report_progress_and_a_restart_fails_the_ones_left_unfinished(tmp_path):
+    import threading
+    import time
+
+    from cstassist.database import Database
+    from cstassist.errors import BadRequest
+    from cstassist.staff import Jobs
+
+    jobs = Jobs(Database.for_path(tmp_path / "jobs.sqlite"))
+    release = threading.Event()
+
+    def work(progress):
+        progress(0.5, "half way")
+        release.wait(10)
+        return {"chunks": 3}
+
+    ok = jobs.submit("ingest", "key:x (ops)", work, queue="index")
+    bad = jobs.submit("ingest", "key:x (ops)", lambda progress: (_ for _ in ()).throw(BadRequest("corrupt PDF")), queue="index")
+    for _ in range(200):
+        if jobs.get(ok).stage == "half way":
+            break
+        time.sleep(0.02)
+    assert (jobs.get(ok).status, jobs.get(ok).progress, jobs.get(bad).status) == ("running", 0.5, "queued")
+    restarted = Jobs(jobs.db)  # another process opening the same database after this one died
+    assert restarted.abandon_unfinished() == 2
+    assert restarted.get(bad).status == "failed" and "interrupted" in restarted.get(bad).error
+    release.set()
+    jobs.shutdown()  # the running job finishes; the queued one is dropped
+    assert (jobs.get(ok).status, jobs.get(ok).result) == ("done", {"chunks": 3})
+    failing = jobs.submit("ingest", "key:x (ops)", lambda progress: (_ for _ in ()).throw(BadRequest("corrupt PDF")), queue="x")
+    for _ in range(200):
+        if jobs.get(failing).status == "failed":
+            break
+        time.sleep(0.02)
+    assert jobs.get(failing).error == "corrupt PDF", "a job fails with its one-line reason"

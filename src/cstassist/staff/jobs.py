@@ -121,6 +121,23 @@ class Jobs:
             rows = conn.execute(query.order_by(c.created_at.desc()).limit(limit)).all()
         return [Job(*r[:6], json.loads(r[6] or "{}"), *r[7:]) for r in rows]  # type: ignore[misc]
 
+    def abandon_unfinished(self) -> int:
+        """Fail every job still queued or running: for a service starting on a database only it uses (embedded
+        mode), where such a job belonged to a process that stopped before finishing it. Returns how many."""
+        c = staff_jobs.c
+        with self.db.begin() as conn:
+            done = conn.execute(
+                update(staff_jobs)
+                .where(c.status.in_(("queued", "running")))
+                .values(
+                    status="failed",
+                    stage="failed",
+                    error="interrupted: the service stopped before it finished; start it again",
+                    updated_at=time.time(),
+                )
+            )
+        return done.rowcount
+
     def shutdown(self) -> None:
         """Stop taking work: an index write under way finishes (the data directory lock is released after it),
         an evaluation is abandoned; queued jobs are dropped (their rows stay ``queued``)."""
