@@ -92,6 +92,10 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
             reply.answer.abstained,
             caller.identity,
         )
+        # the outcome and confidence too, for the staff console's questions report
+        await run_in_threadpool(
+            request.app.state.console.questions.record, reply.answer_id, reply.answer.outcome, reply.answer.confidence
+        )
     except DatabaseUnavailable:
         log.warning("database unavailable: answer %s is not recorded (feedback on it will be refused)", reply.answer_id)
     if body.stream or "text/event-stream" in request.headers.get("accept", ""):

@@ -144,6 +144,36 @@ class LimitSettings(BaseModel):
     zip_max_uncompressed_mb: float = Field(500.0, gt=0)
 
 
+class AdminSettings(BaseModel):
+    """The staff console (``/admin``) and its API (``/v1/admin``)."""
+
+    session_idle_s: int = Field(
+        1800, ge=60, le=86400, description="A console session is signed out after this many seconds without a request."
+    )
+    uploads_dir: Path | None = Field(
+        None,
+        description="Where uploaded papers are kept (with a manifest.yaml, so `cstassist ingest DIR` can rebuild from them); "
+        "with several hosts, a folder every host can read. Default: <data_dir>/uploads.",
+    )
+    reports_dir: Path | None = Field(
+        None, description="Where console evaluations write their reports. Default: <data_dir>/eval-reports."
+    )
+    drafts_dir: Path | None = Field(
+        None,
+        description="Where gold-set candidates from the console are written (drafts-<date>.jsonl). Default: <data_dir>/gold-drafts.",
+    )
+    gold_path: Path | None = Field(
+        None, description="The gold set console evaluations run. Default: the bundled evals/data/gold.jsonl."
+    )
+    group_similarity: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="Unanswered questions whose embeddings have at least this cosine similarity to a group's first question "
+        "are counted in that group in the questions report.",
+    )
+
+
 class Settings(BaseSettings):
     """All of cstassist's configuration, validated at start-up."""
 
@@ -159,6 +189,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
     database_url: SecretStr | None = Field(
         None,
         description="SQLAlchemy URL of the shared database (ledger, keys, token secret, feedback, conversations), e.g. "
@@ -220,6 +251,9 @@ class Settings(BaseSettings):
     def _safe(self) -> Settings:
         if self.embedding.cache_dir is None:
             self.embedding.cache_dir = self.data_dir / "models"
+        for name, default in (("uploads_dir", "uploads"), ("reports_dir", "eval-reports"), ("drafts_dir", "gold-drafts")):
+            if getattr(self.admin, name) is None:
+                setattr(self.admin, name, self.data_dir / default)
         if "*" in self.cors_origins:
             raise ValueError("CSTASSIST_CORS_ORIGINS must list origins explicitly; '*' would expose member tokens to any site")
         return self
