@@ -38,6 +38,7 @@ import numpy as np
 
 from .documents import Passage
 from .lexical import tokenize
+from .scope import Scope, question_scope
 from .text import question_terms, terms
 from .windows import sentence_windows
 
@@ -190,6 +191,7 @@ class Verdict:
     probability: float
     signals: dict[str, float] = field(default_factory=dict)
     term_weights: dict[str, float] = field(default_factory=dict)  # IDF of each query term, for choosing the answer span
+    scope: Scope | None = None  # one fact or broad (cstassist.scope); None: not judged, answered as one fact
 
 
 @dataclass(frozen=True)
@@ -249,8 +251,9 @@ class Model:
 class Judge:
     """Turns the top passages for a question into a :class:`Verdict`."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, broad_at: float = 1.01) -> None:
         self.model = model
+        self.broad_at = broad_at  # above 1: every question is answered as one fact
 
     @classmethod
     def default(cls) -> Judge:
@@ -272,4 +275,5 @@ class Judge:
         needs_embed = every_signal or any(f.startswith("focus_drop") for f in self.model.features)
         signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None)
         p = self.model.probability(signals)
-        return Verdict(self.model.outcome(p), p, signals.values, weights)
+        scope = question_scope(question, passages, signals.values, self.broad_at)
+        return Verdict(self.model.outcome(p), p, signals.values, weights, scope)

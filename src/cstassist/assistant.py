@@ -21,6 +21,7 @@ from .errors import BadRequest, NotFound
 from .filters import Filters
 from .followup import resolve
 from .index import DocumentInfo, Index
+from .outline import Outline
 from .retrieval import HybridRetriever, Mode
 from .settings import Settings
 
@@ -55,8 +56,9 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.retriever = HybridRetriever(index, embedder, settings.retrieval)
-        self.answerer = answerer or create_answerer(settings.llm, settings.retrieval)
-        self.judge = Judge(_model(settings))
+        self.outline = Outline(index.store, lambda: index.lexical().generation)
+        self.answerer = answerer or create_answerer(settings.llm, settings.retrieval, self.outline.headings)
+        self.judge = Judge(_model(settings), settings.retrieval.broad_at)
         self.conversations = ConversationStore(index.db)
 
     @classmethod
@@ -136,8 +138,11 @@ class Assistant:
         return Reply(answer, conversation_id, answer_id, (time.perf_counter() - started) * 1000)
 
     def _answer(self, question: str, query: str, k: int, flt: Filters, mode: Mode | None, previous: str | None = None) -> Answer:
-        passages = self.retriever.search(query, k, flt, mode)
-        verdict = self.verdict(question, query, passages, flt)
+        # a broad question's key points may come from further down than k (the verdict reads the top k)
+        passages = self.retriever.search(query, max(k, self.settings.retrieval.compose_passages), flt, mode)
+        verdict = self.verdict(question, query, passages[:k], flt)
+        if verdict.scope is not None and not verdict.scope.broad:
+            passages = passages[:k]
         return self.answerer.answer(question, query, passages, verdict, previous)
 
     def verdict(self, question: str, query: str, passages: list[Passage], flt: Filters, every_signal: bool = False) -> Verdict:

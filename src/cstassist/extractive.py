@@ -22,9 +22,7 @@ from .text import sentences, terms
 from .windows import WINDOW_SENTENCES, starts_of
 
 LEXICAL_WEIGHT = 2.0  # window score = its cosine + this x the share of the question's IDF mass it holds
-SECOND_SPAN_MARGIN = float(
-    __import__("os").environ.get("SM", "0.1")
-)  # a second document's span must score within this of the first
+SECOND_SPAN_MARGIN = 0.1  # a second document's span must score within this of the first
 MAX_SPAN_CHARS = 900
 MAX_LIST_ITEMS = 12
 _REFERS_BACK = re.compile(
@@ -61,7 +59,8 @@ def _norm(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
-def _usable(sents: list[str]) -> list[bool]:
+def usable_sentences(sents: list[str]) -> list[bool]:
+    """For each sentence, whether it may be quoted (not an instruction, not a removed hidden text)."""
     return [not is_instruction(s) and s.strip() != "[text removed]" for s in sents]
 
 
@@ -123,7 +122,7 @@ def best_span(
     except the one(s) closest to the follow-up's own words (``focus``); a span that would only repeat the whole
     previous answer is passed over."""
     sents = sentences(p.text)
-    usable = _usable(sents)
+    usable = usable_sentences(sents)
     said = {_norm(s) for s in avoid}
     for score, s, e in _candidates(p, sents, weights, focus):
         s, e = _with_neighbour(sents, *_widen(sents, s, e, usable), usable, weights)

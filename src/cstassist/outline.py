@@ -1,0 +1,62 @@
+"""A document's outline: its section headings in order, read from the index, for answers that list them.
+
+Some answers are a document's own headings: "What are the five domains of a strong trust?" is answered by the
+paper's five sections, not by any sentence ("we propose that there may be five domains of effective trusts:"
+introduces a list that the paper gives as headings). ``Outline.headings(passage)`` gives the sub-headings
+directly under a passage's section, in document order.
+
+The outline of a document is read once per index generation from the passage's own audience collection (so
+it never mixes in another audience's documents), with metadata only; at most ``CACHED`` documents are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from .documents import Passage
+
+CACHED = 256
+
+
+class Outline:
+    """Sub-headings of a passage's section. ``generation`` says when what is cached is out of date."""
+
+    def __init__(self, store, generation: Callable[[], int]) -> None:  # type: ignore[no-untyped-def]
+        self.store = store
+        self.generation = generation
+        self._cache: OrderedDict[tuple[int, str, str], list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def sections(self, document_id: str, audience: str) -> list[str]:
+        """The document's section paths, in chunk order (repeats removed)."""
+        key = (self.generation(), audience, document_id)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        collection = self.store.collections.get(audience)
+        if collection is None:
+            return []
+        got = collection.get(where={"document_id": document_id}, include=["metadatas"])
+        rows = sorted((int(m.get("ordinal", 0)), str(m.get("section", ""))) for m in got.get("metadatas") or [])
+        sections = list(dict.fromkeys(s for _, s in rows if s))
+        with self._lock:
+            self._cache[key] = sections
+            while len(self._cache) > CACHED:
+                self._cache.popitem(last=False)
+        return sections
+
+    def headings(self, passage: Passage) -> list[str]:
+        """The headings one level under ``passage``'s section, in document order (none when it has no section)."""
+        if not passage.section:
+            return []
+        prefix = passage.section + " > "
+        out = []
+        for s in self.sections(passage.document_id, passage.audience):
+            if s.startswith(prefix):
+                head = s[len(prefix) :].split(" > ", 1)[0].strip()
+                if head and head not in out:
+                    out.append(head)
+        return out
