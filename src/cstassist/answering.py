@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .answerability import Verdict
-from .composer import Composition, Headings, compose
+from .composer import Composition, compose
 from .documents import Answer, Citation, Passage
 from .extractive import Span, answer_spans, best_span, sentences_of
 from .injection import is_instruction
+from .outline import Outline
 from .settings import LLMSettings, RetrievalSettings
 from .text import coverage, question_terms, sentences
 
@@ -128,9 +129,9 @@ def composed_answer(query: str, composition: Composition, verdict: Verdict) -> A
 class ExtractiveAnswerer:
     """Quotes the answer-bearing span of the best passage (``cstassist.extractive``), cited."""
 
-    def __init__(self, settings: RetrievalSettings, headings: Headings | None = None) -> None:
+    def __init__(self, settings: RetrievalSettings, outline: Outline | None = None) -> None:
         self.settings = settings
-        self.headings = headings  # a document's sub-headings (cstassist.outline), for answers that list them
+        self.outline = outline  # documents' headings and next chunks, for answers that list them
 
     def spans(self, question: str, query: str, passages: list[Passage], verdict: Verdict, previous: str | None) -> list[Span]:
         focus = question_terms(question) if query != question else set()  # a follow-up: its own words pick the span
@@ -150,7 +151,8 @@ class ExtractiveAnswerer:
             s.broad_words,
             s.broad_points,
             sentences_of(previous) if previous else (),
-            self.headings,
+            self.outline.headings if self.outline else None,
+            self.outline.next_chunk if self.outline else None,
         )
 
     def answer(self, question: str, query: str, passages: list[Passage], verdict: Verdict, previous: str | None = None) -> Answer:
@@ -190,10 +192,10 @@ RELATED_TASK = (
 class LLMAnswerer:
     """Answers through any OpenAI-compatible chat endpoint (LangChain ``ChatOpenAI``), then checks citations."""
 
-    def __init__(self, llm_settings: LLMSettings, retrieval: RetrievalSettings, chat_model=None, headings=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, llm_settings: LLMSettings, retrieval: RetrievalSettings, chat_model=None, outline=None) -> None:  # type: ignore[no-untyped-def]
         self.settings = llm_settings
         self.retrieval = retrieval
-        self.fallback = ExtractiveAnswerer(retrieval, headings)
+        self.fallback = ExtractiveAnswerer(retrieval, outline)
         if chat_model is None:
             from langchain_openai import ChatOpenAI
 
@@ -207,14 +209,6 @@ class LLMAnswerer:
                 max_retries=1,
             )
         self.chat_model = chat_model
-
-    @property
-    def headings(self) -> Headings | None:
-        return self.fallback.headings
-
-    @headings.setter
-    def headings(self, value: Headings | None) -> None:
-        self.fallback.headings = value
 
     def prompt(
         self, question: str, passages: list[Passage], related: bool = False, evidence: dict[int, list[str]] | None = None
@@ -307,7 +301,7 @@ def check_citations(raw: str, passages: Sequence[Passage], query: str, fallback=
     return Answer(" ".join(parts), citations, "answer", query, flagged)
 
 
-def create_answerer(llm: LLMSettings, retrieval: RetrievalSettings, headings: Headings | None = None) -> Answerer:
+def create_answerer(llm: LLMSettings, retrieval: RetrievalSettings, outline: Outline | None = None) -> Answerer:
     if llm.base_url:
-        return LLMAnswerer(llm, retrieval, headings=headings)
-    return ExtractiveAnswerer(retrieval, headings)
+        return LLMAnswerer(llm, retrieval, outline=outline)
+    return ExtractiveAnswerer(retrieval, outline)

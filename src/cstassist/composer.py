@@ -30,6 +30,7 @@ import numpy as np
 
 from .documents import Passage
 from .extractive import Span, is_list_item, usable_sentences
+from .injection import is_instruction
 from .text import sentences, terms
 from .windows import WINDOW_SENTENCES, per_sentence, starts_of
 
@@ -40,11 +41,15 @@ POINT_LEXICAL = 0.5  # a point's relevance: its sentence's cosine + this x its s
 PASSAGE_PRIOR = 0.5  # ... + this x its passage's fused retrieval score (0-1): broad points rarely repeat the question
 LEAD_WORDS = 70  # the lead keeps whole sentences up to about this many words
 MAX_POINT_WORDS = 60
+MIN_POINT_WORDS = 6
+PER_PASSAGE = 2  # most points from one passage (the lead counts as one of its passage's)
 MAX_LABEL_WORDS = 6
 _ITEM = re.compile(r"^(-|•|\*|\d{1,2}[.)])\s+")
 
-# (document_id, section) -> the sub-headings directly under that section, in document order
+# a passage -> the sub-headings directly under its section, in document order (cstassist.outline)
 Headings = Callable[[Passage], list[str]]
+# a passage -> the next chunk of its document, when the index has one (cstassist.outline)
+NextChunk = Callable[[Passage], "Passage | None"]
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,15 @@ def _units(p: Passage, rank: int, weights: dict[str, float], said: set[str]) -> 
     vecs = p.window_vectors if p.window_vectors is not None and len(p.window_vectors) == len(starts) else None
     out = []
     for i, s in enumerate(sents):
-        if not usable[i] or _norm(s) in said or s.rstrip().endswith((":", "?")) or len(s.split()) < 4:
+        if not usable[i] or _norm(s) in said or s.rstrip().endswith("?"):
             continue
+        if s.rstrip().endswith(":"):  # a list's introduction is a point together with what it introduces
+            if i + 1 >= len(sents) or not usable[i + 1]:
+                continue
+            s = f"{s} {strip_item(sents[i + 1])}"
+        elif len(s.split()) < MIN_POINT_WORDS and not is_list_item(s):
+            continue  # a heading or a fragment
+        s = strip_item(s)
         found = frozenset(terms(s) & set(weights))
         c = cos[i] if cos[i] is not None else (p.similarity or 0.0)
         vector = None
@@ -170,25 +182,45 @@ def _join(parts: list[str]) -> str:
     return text.strip()
 
 
-def _list_points(lead: Span, passages: list[Passage], max_points: int) -> list[Point]:
-    """When the lead introduces a list: its items, from the lead's passage or the next chunk of its document."""
-    sents = sentences(lead.passage.text)
-    intro = next((i for i in range(lead.start, lead.end) if sents[i].rstrip().endswith(":")), None)
+def _items(p: Passage, lines: list[str]) -> tuple[list[Point], bool]:
+    """The list items at the start of ``lines`` (each item's first sentence), and whether the list ran to the end."""
+    items = []
+    for line in lines:
+        if not line.strip():
+            continue
+        if not is_list_item(line.strip()):
+            return items, False
+        first = sentences(line)[0]
+        if not is_instruction(first):
+            items.append(Point(strip_item(first), p))
+    return items, True
+
+
+def _list_points(lead: Span, passages: list[Passage], max_points: int, next_chunk: NextChunk | None) -> list[Point]:
+    """When the lead introduces a list (a sentence ending with ":" followed by list items): the items, read on
+    into the document's next chunks when the list runs past its passage."""
+    p = lead.passage
+    sents = sentences(p.text)
+    intro = next((sents[i] for i in range(lead.start, lead.end) if sents[i].rstrip().endswith(":")), None)
     if intro is None:
         return []
-    items = []
-    for s in sents[intro + 1 :]:
-        if not is_list_item(s):
+    lines = p.text.splitlines()
+    at = next((k for k, line in enumerate(lines) if line.strip().endswith(intro.strip())), None)
+    if at is None:
+        return []
+    items, open_end = _items(p, lines[at + 1 :])
+    if not items and any(line.strip() for line in lines[at + 1 :]):
+        return []  # what follows the introduction is not a list
+    chunk = p
+    while open_end and len(items) < max_points:
+        found = next((q for q in passages if q.document_id == p.document_id and q.ordinal == chunk.ordinal + 1), None)
+        chunk = found or (next_chunk(chunk) if next_chunk and chunk.ordinal >= 0 else None)
+        if chunk is None:
             break
-        items.append(Point(strip_item(s), lead.passage))
-    if not items and intro == len(sents) - 1:  # the list goes on in the document's next chunk, if it was retrieved
-        nxt = next(
-            (p for p in passages if p.document_id == lead.passage.document_id and p.ordinal == lead.passage.ordinal + 1), None
-        )
-        for s in sentences(nxt.text) if nxt else []:
-            if not is_list_item(s):
-                break
-            items.append(Point(strip_item(s), nxt))
+        more, open_end = _items(chunk, chunk.text.splitlines())
+        if not more:
+            break
+        items += more
     return items[:max_points] if len(items) >= 2 else []
 
 
@@ -217,17 +249,18 @@ def compose(
     max_points: int,
     avoid: Iterable[str] = (),
     headings: Headings | None = None,
+    next_chunk: NextChunk | None = None,
 ) -> Composition | None:
     """The composed answer led by ``lead`` (the best passage's span), or None when fewer than two points qualify
     (then the span alone is the answer)."""
     said = {_norm(s) for s in avoid}
     lead_text = _lead(lead)
     units = [u for rank, p in enumerate(passages) for u in _units(p, rank, weights, said)]
-    listed = _list_points(lead, passages, max_points) or _heading_points(lead, units, headings, max_points)
+    listed = _list_points(lead, passages, max_points, next_chunk) or _heading_points(lead, units, headings, max_points)
     if listed:
         return Composition(lead_text, lead.passage, listed)
     lead_sents = {_norm(s) for s in sentences(lead_text)}
-    pool = [u for u in units if u.passage.chunk_id != lead.passage.chunk_id and u.text not in lead_sents]
+    pool = [u for u in units if u.text not in lead_sents and not (u.passage is lead.passage and lead.start <= u.start < lead.end)]
     if not pool:
         return None
     top = max(u.relevance for u in pool)
@@ -242,11 +275,13 @@ def compose(
             return MMR_LAMBDA * u.relevance / (top or 1.0) - (1 - MMR_LAMBDA) * max(_alike(u, t) for t in taken)
 
         best = max(pool, key=mmr)
-        pool = [u for u in pool if u.passage.chunk_id != best.passage.chunk_id]  # one point per passage
+        pool.remove(best)
         if words + best.words > max_words:
             continue
         chosen.append(best)
         words += best.words
+        if sum(u.passage.chunk_id == best.passage.chunk_id for u in [lead_unit, *chosen]) >= PER_PASSAGE:
+            pool = [u for u in pool if u.passage.chunk_id != best.passage.chunk_id]
     if len(chosen) < 2:
         return None
     first_rank: dict[str, int] = {}

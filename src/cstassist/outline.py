@@ -7,6 +7,7 @@ directly under a passage's section, in document order.
 
 The outline of a document is read once per index generation from the passage's own audience collection (so
 it never mixes in another audience's documents), with metadata only; at most ``CACHED`` documents are kept.
+``Outline.next_chunk(passage)`` reads the chunk after a passage (a list that runs on past it).
 """
 
 from __future__ import annotations
@@ -47,6 +48,20 @@ class Outline:
             while len(self._cache) > CACHED:
                 self._cache.popitem(last=False)
         return sections
+
+    def next_chunk(self, passage: Passage) -> Passage | None:
+        """The chunk after ``passage`` in its document (a list that runs on), from the same audience's collection."""
+        collection = self.store.collections.get(passage.audience)
+        if collection is None or passage.ordinal < 0:
+            return None
+        got = collection.get(
+            where={"$and": [{"document_id": passage.document_id}, {"ordinal": passage.ordinal + 1}]},
+            include=["documents", "metadatas"],
+            limit=1,
+        )
+        if not got.get("ids"):
+            return None
+        return Passage.from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
     def headings(self, passage: Passage) -> list[str]:
         """The headings one level under ``passage``'s section, in document order (none when it has no section)."""
