@@ -47,6 +47,7 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "similarity+absence": SIMILARITY + ("oov_share", "names_absent", "figure_missing"),
     "similarity+focus": SIMILARITY + ("focus_drop", "focus_drop2"),
     "similarity+focus+absence": SIMILARITY + ("focus_drop", "focus_drop2", "oov_share", "names_absent", "figure_missing"),
+    "similarity+absence+scope": SIMILARITY + ("oov_share", "names_absent", "figure_missing", "scope"),
 }
 DEFAULT_FEATURES = "similarity+absence"
 MAX_FALSE_ANSWER = 0.10

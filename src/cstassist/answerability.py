@@ -182,6 +182,9 @@ def compute_signals(
         ),
         "names_absent": float(min(3, sum(1 for ts in name_terms if ts and all(name_df.get(t, 0) == 0 for t in ts)))),
     }
+    # how broad the question reads (cstassist.scope): broad questions are answered by passages that are about the
+    # subject rather than by one close sentence, so the same closeness means more for them
+    values["scope"] = question_scope(question, top, values).score
     return Signals(values), weight
 
 
@@ -275,5 +278,5 @@ class Judge:
         needs_embed = every_signal or any(f.startswith("focus_drop") for f in self.model.features)
         signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None)
         p = self.model.probability(signals)
-        scope = question_scope(question, passages, signals.values, self.broad_at)
+        scope = question_scope(question, passages[:TOP], signals.values, self.broad_at)
         return Verdict(self.model.outcome(p), p, signals.values, weights, scope)

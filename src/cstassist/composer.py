@@ -37,11 +37,12 @@ from .windows import WINDOW_SENTENCES, per_sentence, starts_of
 MMR_LAMBDA = 0.7  # relevance against novelty; 1 would ignore repetition
 SAME_SECTION = 0.6  # a candidate from a section already used is at least this alike
 RELEVANCE_FLOOR = 0.5  # a point must score at least this share of the best candidate's relevance
-POINT_LEXICAL = 0.5  # a point's relevance: its sentence's cosine + this x its share of the question's IDF mass
+POINT_LEXICAL = 1.0  # a point's relevance: its sentence's cosine + this x its share of the question's IDF mass
 PASSAGE_PRIOR = 0.5  # ... + this x its passage's fused retrieval score (0-1): broad points rarely repeat the question
 LEAD_WORDS = 70  # the lead keeps whole sentences up to about this many words
 MAX_POINT_WORDS = 60
 MIN_POINT_WORDS = 6
+MAX_LIST = 8  # list items a list-introducing point brings with it
 PER_PASSAGE = 2  # most points from one passage (the lead counts as one of its passage's)
 MAX_LABEL_WORDS = 6
 _ITEM = re.compile(r"^(-|•|\*|\d{1,2}[.)])\s+")
@@ -121,9 +122,11 @@ def _units(p: Passage, rank: int, weights: dict[str, float], said: set[str]) -> 
         if not usable[i] or _norm(s) in said or s.rstrip().endswith("?"):
             continue
         if s.rstrip().endswith(":"):  # a list's introduction is a point together with what it introduces
-            if i + 1 >= len(sents) or not usable[i + 1]:
+            follow = [strip_item(x) for x, ok in zip(sents[i + 1 : i + 1 + MAX_LIST], usable[i + 1 :]) if ok]
+            items = [x for x, raw in zip(follow, sents[i + 1 :]) if is_list_item(raw)] if follow else []
+            if not follow:
                 continue
-            s = f"{s} {strip_item(sents[i + 1])}"
+            s = f"{s} {'; '.join(items) if len(items) >= 2 else follow[0]}"
         elif len(s.split()) < MIN_POINT_WORDS and not is_list_item(s):
             continue  # a heading or a fragment
         s = strip_item(s)
@@ -196,12 +199,13 @@ def _items(p: Passage, lines: list[str]) -> tuple[list[Point], bool]:
     return items, True
 
 
-def _list_points(lead: Span, passages: list[Passage], max_points: int, next_chunk: NextChunk | None) -> list[Point]:
+def _list_points(
+    lead: Span, lead_text: str, passages: list[Passage], max_points: int, next_chunk: NextChunk | None
+) -> list[Point]:
     """When the lead introduces a list (a sentence ending with ":" followed by list items): the items, read on
     into the document's next chunks when the list runs past its passage."""
     p = lead.passage
-    sents = sentences(p.text)
-    intro = next((sents[i] for i in range(lead.start, lead.end) if sents[i].rstrip().endswith(":")), None)
+    intro = next((s for s in sentences(lead_text) if s.rstrip().endswith(":")), None)
     if intro is None:
         return []
     lines = p.text.splitlines()
@@ -224,11 +228,10 @@ def _list_points(lead: Span, passages: list[Passage], max_points: int, next_chun
     return items[:max_points] if len(items) >= 2 else []
 
 
-def _heading_points(lead: Span, units: list[Unit], headings: Headings | None, max_points: int) -> list[Point]:
+def _heading_points(lead: Span, lead_text: str, units: list[Unit], headings: Headings | None, max_points: int) -> list[Point]:
     """When the lead introduces a list that is not in the text, and the lead's section has sub-headings: those.
     Each heading is shown with the best retrieved sentence under it, when there is one."""
-    sents = sentences(lead.passage.text)
-    if headings is None or not any(sents[i].rstrip().endswith(":") for i in range(lead.start, lead.end)):
+    if headings is None or not any(s.rstrip().endswith(":") for s in sentences(lead_text)):
         return []
     heads = headings(lead.passage)
     if len(heads) < 2:
@@ -256,7 +259,9 @@ def compose(
     said = {_norm(s) for s in avoid}
     lead_text = _lead(lead)
     units = [u for rank, p in enumerate(passages) for u in _units(p, rank, weights, said)]
-    listed = _list_points(lead, passages, max_points, next_chunk) or _heading_points(lead, units, headings, max_points)
+    listed = _list_points(lead, lead_text, passages, max_points, next_chunk) or _heading_points(
+        lead, lead_text, units, headings, max_points
+    )
     if listed:
         return Composition(lead_text, lead.passage, listed)
     lead_sents = {_norm(s) for s in sentences(lead_text)}
