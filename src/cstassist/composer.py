@@ -163,14 +163,15 @@ def _label(p: Passage, lead: Passage, text: str) -> str:
     return head
 
 
-def _lead(span: Span) -> str:
+def _lead(span: Span) -> list[str]:
     """The lead: the span's sentences while they fit in about ``LEAD_WORDS`` (the first always)."""
+    said = _norm(span.text)
     out: list[str] = []
-    for s in sentences(span.text):
+    for s in [x for x in sentences(span.passage.text)[span.start : span.end] if _norm(x) in said] or sentences(span.text):
         if out and len(" ".join(out + [s]).split()) > LEAD_WORDS:
             break
         out.append(s)
-    return _join(out)
+    return out
 
 
 def strip_item(text: str) -> str:
@@ -200,12 +201,12 @@ def _items(p: Passage, lines: list[str]) -> tuple[list[Point], bool]:
 
 
 def _list_points(
-    lead: Span, lead_text: str, passages: list[Passage], max_points: int, next_chunk: NextChunk | None
+    lead: Span, lead_sents: list[str], passages: list[Passage], max_points: int, next_chunk: NextChunk | None
 ) -> list[Point]:
     """When the lead introduces a list (a sentence ending with ":" followed by list items): the items, read on
     into the document's next chunks when the list runs past its passage."""
     p = lead.passage
-    intro = next((s for s in sentences(lead_text) if s.rstrip().endswith(":")), None)
+    intro = next((s for s in lead_sents if s.rstrip().endswith(":")), None)
     if intro is None:
         return []
     lines = p.text.splitlines()
@@ -228,10 +229,12 @@ def _list_points(
     return items[:max_points] if len(items) >= 2 else []
 
 
-def _heading_points(lead: Span, lead_text: str, units: list[Unit], headings: Headings | None, max_points: int) -> list[Point]:
+def _heading_points(
+    lead: Span, lead_sents: list[str], units: list[Unit], headings: Headings | None, max_points: int
+) -> list[Point]:
     """When the lead introduces a list that is not in the text, and the lead's section has sub-headings: those.
     Each heading is shown with the best retrieved sentence under it, when there is one."""
-    if headings is None or not any(s.rstrip().endswith(":") for s in sentences(lead_text)):
+    if headings is None or not any(s.rstrip().endswith(":") for s in lead_sents):
         return []
     heads = headings(lead.passage)
     if len(heads) < 2:
@@ -257,15 +260,16 @@ def compose(
     """The composed answer led by ``lead`` (the best passage's span), or None when fewer than two points qualify
     (then the span alone is the answer)."""
     said = {_norm(s) for s in avoid}
-    lead_text = _lead(lead)
+    lead_sents = _lead(lead)
+    lead_text = _join(lead_sents)
     units = [u for rank, p in enumerate(passages) for u in _units(p, rank, weights, said)]
-    listed = _list_points(lead, lead_text, passages, max_points, next_chunk) or _heading_points(
-        lead, lead_text, units, headings, max_points
+    listed = _list_points(lead, lead_sents, passages, max_points, next_chunk) or _heading_points(
+        lead, lead_sents, units, headings, max_points
     )
     if listed:
         return Composition(lead_text, lead.passage, listed)
-    lead_sents = {_norm(s) for s in sentences(lead_text)}
-    pool = [u for u in units if u.text not in lead_sents and not (u.passage is lead.passage and lead.start <= u.start < lead.end)]
+    said_lead = {_norm(s) for s in lead_sents}
+    pool = [u for u in units if u.text not in said_lead and not (u.passage is lead.passage and lead.start <= u.start < lead.end)]
     if not pool:
         return None
     top = max(u.relevance for u in pool)
