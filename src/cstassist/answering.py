@@ -91,8 +91,9 @@ def none_answer(query: str, verdict: Verdict) -> Answer:
     return Answer(abstention_text(query), [], "none", query, confidence=verdict.probability, signals=verdict.signals)
 
 
-def related_answer(query: str, passages: list[Passage], verdict: Verdict) -> Answer:
-    """No direct answer: the closest passages (one per document first), each with its closest sentences."""
+def related_answer(query: str, passages: list[Passage], verdict: Verdict, avoid: Sequence[str] = ()) -> Answer:
+    """No direct answer: the closest passages (one per document first), each cut to its closest sentences; in a
+    follow-up, leaving out what the previous answer (``avoid``) already showed."""
     chosen: list[Passage] = []
     for p in passages:
         if p.document_id not in {c.document_id for c in chosen}:
@@ -100,7 +101,7 @@ def related_answer(query: str, passages: list[Passage], verdict: Verdict) -> Ans
     chosen += [p for p in passages if p not in chosen]
     lines, cites = [RELATED_INTRO], Citations()
     for p in chosen[:RELATED_PASSAGES]:
-        span = best_span(p, verdict.term_weights)
+        span = best_span(p, verdict.term_weights, avoid=avoid)
         if span is None:
             continue
         where = " — ".join(x for x in (p.title, p.section) if x)
@@ -158,11 +159,12 @@ class ExtractiveAnswerer:
     def answer(self, question: str, query: str, passages: list[Passage], verdict: Verdict, previous: str | None = None) -> Answer:
         if not passages or verdict.outcome == "none":
             return none_answer(query, verdict)
+        said = sentences_of(previous) if previous else []
         if verdict.outcome == "related":
-            return related_answer(query, passages, verdict)
+            return related_answer(query, passages, verdict, said)
         spans = self.spans(question, query, passages, verdict, previous)
         if not spans:
-            return related_answer(query, passages, verdict)
+            return related_answer(query, passages, verdict, said)
         composition = self.composition(spans, passages, verdict, previous)
         if composition is not None:
             return composed_answer(query, composition, verdict)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .documents import Passage
-from .extractive import Span, is_list_item, usable_sentences
+from .extractive import Said, Span, is_list_item, usable_sentences
 from .injection import is_instruction
 from .text import sentences, terms
 from .windows import WINDOW_SENTENCES, per_sentence, starts_of
@@ -110,7 +110,7 @@ def _share(found: set[str], weights: dict[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in found) / mass
 
 
-def _units(p: Passage, rank: int, weights: dict[str, float], said: set[str]) -> list[Unit]:
+def _units(p: Passage, rank: int, weights: dict[str, float], said: Said) -> list[Unit]:
     """The passage's candidate points: each usable sentence (with the one before when it refers back)."""
     sents = sentences(p.text)
     usable = usable_sentences(sents)
@@ -119,7 +119,7 @@ def _units(p: Passage, rank: int, weights: dict[str, float], said: set[str]) -> 
     vecs = p.window_vectors if p.window_vectors is not None and len(p.window_vectors) == len(starts) else None
     out = []
     for i, s in enumerate(sents):
-        if not usable[i] or _norm(s) in said or s.rstrip().endswith("?"):
+        if not usable[i] or s in said or s.rstrip().endswith("?"):
             continue
         if s.rstrip().endswith(":"):  # a list's introduction is a point together with what it introduces
             follow = [strip_item(x) for x, ok in zip(sents[i + 1 : i + 1 + MAX_LIST], usable[i + 1 :]) if ok]
@@ -259,7 +259,7 @@ def compose(
 ) -> Composition | None:
     """The composed answer led by ``lead`` (the best passage's span), or None when fewer than two points qualify
     (then the span alone is the answer)."""
-    said = {_norm(s) for s in avoid}
+    said = Said(avoid)
     lead_sents = _lead(lead)
     lead_text = _join(lead_sents)
     units = [u for rank, p in enumerate(passages) for u in _units(p, rank, weights, said)]

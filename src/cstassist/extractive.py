@@ -59,6 +59,27 @@ def _norm(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
+class Said:
+    """What a previous answer said, to be left out of a follow-up's: a sentence counts as said when the previous
+    answer holds it, whatever framed it there (a quote in a related reply, a key point's label)."""
+
+    def __init__(self, avoid: Iterable[str] = ()) -> None:
+        self.sentences = {_norm(s) for s in avoid if s.strip()}
+        self._blob = "\n".join(self.sentences)
+        self._size = sum(len(x) for x in self.sentences)
+
+    def __contains__(self, sentence: object) -> bool:
+        n = _norm(str(sentence))
+        return bool(n) and (n in self.sentences or n in self._blob)
+
+    def __bool__(self) -> bool:
+        return bool(self.sentences)
+
+    def whole(self, texts: Iterable[str]) -> bool:
+        """``texts`` (said sentences) make up (nearly) all of the previous answer."""
+        return sum(len(_norm(t)) for t in texts) >= 0.8 * self._size
+
+
 def usable_sentences(sents: list[str]) -> list[bool]:
     """For each sentence, whether it may be quoted (not an instruction, not a removed hidden text)."""
     return [not is_instruction(s) and s.strip() != "[text removed]" for s in sents]
@@ -123,7 +144,7 @@ def best_span(
     previous answer is passed over."""
     sents = sentences(p.text)
     usable = usable_sentences(sents)
-    said = {_norm(s) for s in avoid}
+    said = avoid if isinstance(avoid, Said) else Said(avoid)
     for score, s, e in _candidates(p, sents, weights, focus):
         s, e = _with_neighbour(sents, *_widen(sents, s, e, usable), usable, weights)
         # a follow-up's answer leaves out what the previous answer already said (it is still on screen), except a
@@ -134,7 +155,7 @@ def best_span(
         most = max(overlap.values(), default=0)
         again = [i for i, n in overlap.items() if n and n == most]  # the said sentence(s) closest to the follow-up
         keep = sorted(new + again)
-        if not keep or (not new and {_norm(sents[i]) for i in again} == said):
+        if not keep or (not new and said.whole(sents[i] for i in again)):
             continue
         text = _join([sents[i] for i in keep])
         if len(text) > MAX_SPAN_CHARS:
