@@ -226,30 +226,23 @@ class LLMAnswerer:
         user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\n{ask}"
         return [("system", SYSTEM_PROMPT), ("human", user)]
 
+    def composed(
+        self, question: str, query: str, passages: list[Passage], verdict: Verdict, previous: str | None = None
+    ) -> Composition | None:
+        """The extractive answerer's composition for a broad question (None for a one-fact question)."""
+        spans = self.fallback.spans(question, query, passages, verdict, previous)
+        return self.fallback.composition(spans, passages, verdict, previous)
+
     def answer(self, question: str, query: str, passages: list[Passage], verdict: Verdict, previous: str | None = None) -> Answer:
         if not passages or verdict.outcome == "none":
             return none_answer(query, verdict)  # the model is not asked when nothing relevant was found
         related = verdict.outcome == "related"
-        evidence = None
-        composed = (
-            None
-            if related
-            else self.fallback.composition(
-                self.fallback.spans(question, query, passages, verdict, previous), passages, verdict, previous
-            )
-        )
+        composed = None if related else self.composed(question, query, passages, verdict, previous)
         if composed is not None:  # a broad question: the model is given the same composed evidence
+            passages, evidence = composed_evidence(composed)
             composed_reply = composed_answer(query, composed, verdict)
-            passages = [c.passage for c in composed_reply.citations]
-            evidence = {}
-            for line, c in zip(
-                [composed.lead, *[pt.text for pt in composed.points]],
-                [composed.lead_passage, *[pt.passage for pt in composed.points]],
-            ):
-                n = passages.index(c) + 1
-                evidence.setdefault(n, []).extend(sentences(line))
         else:
-            passages = passages[:5]
+            passages, evidence = passages[:5], None
 
         def fallback() -> Answer:
             return composed_reply if composed is not None else self.fallback.answer(question, query, passages, verdict, previous)
@@ -269,6 +262,19 @@ class LLMAnswerer:
             answer.text = f"{RELATED_INTRO.rstrip(':')}. {answer.text}"
         answer.confidence, answer.signals = verdict.probability, verdict.signals
         return answer
+
+
+def composed_evidence(composed: Composition) -> tuple[list[Passage], dict[int, list[str]]]:
+    """What the model is shown for a broad question: the composition's passages, in citation order, each cut to
+    the sentences the composition chose from it (the lead's, the key points')."""
+    passages: list[Passage] = []
+    evidence: dict[int, list[str]] = {}
+    lines = [(composed.lead, composed.lead_passage), *[(pt.text, pt.passage) for pt in composed.points]]
+    for text, p in lines:
+        if p not in passages:
+            passages.append(p)
+        evidence.setdefault(passages.index(p) + 1, []).extend(sentences(text))
+    return passages, evidence
 
 
 def check_citations(raw: str, passages: Sequence[Passage], query: str, fallback=None) -> Answer:  # type: ignore[no-untyped-def]

@@ -285,10 +285,11 @@ def compose(
 
         best = max(pool, key=mmr)
         pool.remove(best)
-        if words + best.words > max_words:
+        cost = best.words + len(_label(best.passage, lead.passage, best.text).split())
+        if words + cost > max_words:
             continue
         chosen.append(best)
-        words += best.words
+        words += cost
         if sum(u.passage.chunk_id == best.passage.chunk_id for u in [lead_unit, *chosen]) >= PER_PASSAGE:
             pool = [u for u in pool if u.passage.chunk_id != best.passage.chunk_id]
     if len(chosen) < 2:
