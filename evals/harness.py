@@ -141,9 +141,9 @@ def run_mode(assistant: Assistant, items: list[GoldItem], mode: Mode, options: E
         record = score_retrieval(item, query, passages, options.k)
         record["search_ms"] = round(search_ms, 2)
         # the answerability signals of the same top passages the answer was judged on (what evals/answerability.py fits)
-        verdict = assistant.verdict(
-            item.question.strip(), query, passages[: options.k], Filters.from_request(None, options.audiences), every_signal=True
-        )
+        flt = Filters.from_request(None, options.audiences)
+        _, known = assistant.expand_query(query, flt)  # the glossary terms the live answer was judged knowing
+        verdict = assistant.verdict(item.question.strip(), query, passages[: options.k], flt, every_signal=True, known=known)
         record["confidence"] = round(verdict.probability, 5)
         record["signals"] = {k: round(v, 5) for k, v in verdict.signals.items()}
         if reply_answer is not None:

@@ -130,7 +130,12 @@ def focus_drop(query: str, focus: set[str], passages: list[Passage], embed: Embe
 
 
 def compute_signals(
-    query: str, question: str, passages: list[Passage], stats: TermStats, embed: Embed | None = None
+    query: str,
+    question: str,
+    passages: list[Passage],
+    stats: TermStats,
+    embed: Embed | None = None,
+    known: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[Signals, dict[str, float]]:
     """The signals of the top passages for ``query`` (the resolved question) and the user's ``question``,
     and the IDF weight of each of the query's terms. ``embed`` (optional) enables ``focus_drop``."""
@@ -161,7 +166,7 @@ def compute_signals(
         max((sum(a in found and b in found for a, b in pairs) / len(pairs) for found in near), default=0.0) if pairs else 0.0
     )
     top_ranks = top[0].ranks if top else {}
-    name_terms = [terms(nm) for nm in names(question)]
+    name_terms = [terms(nm) for nm in names(question) if nm not in known]  # a glossary term is no unknown name
     _, name_df = stats(sorted({t for ts in name_terms for t in ts}))
     values = {
         "cosine": max(cosines, default=0.0),
@@ -270,13 +275,14 @@ class Judge:
         stats: TermStats,
         embed: Embed | None = None,
         every_signal: bool = False,
+        known: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> Verdict:
         """The outcome for these passages. ``embed`` is used only when the model reads a signal that needs it
         (each costs a query embedding), or for ``every_signal`` (the evaluation records them all for fitting)."""
         if not passages:
             return Verdict("none", 0.0, {})
         needs_embed = every_signal or any(f.startswith("focus_drop") for f in self.model.features)
-        signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None)
+        signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None, known)
         p = self.model.probability(signals)
         scope = question_scope(question, passages[:TOP], signals.values, self.broad_at)
         return Verdict(self.model.outcome(p), p, signals.values, weights, scope)

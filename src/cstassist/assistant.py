@@ -96,7 +96,7 @@ class Assistant:
         """The top ``k`` passages for ``query`` among documents the caller's audiences may see."""
         query = self._check_question(query, "query")
         flt = Filters.from_request(filters, audiences)
-        return self.retriever.search(self._expand(query, flt), self._check_k(k), flt, mode)
+        return self.retriever.search(self.expand_query(query, flt)[0], self._check_k(k), flt, mode)
 
     def ask(
         self,
@@ -144,15 +144,15 @@ class Assistant:
 
     def _answer(self, question: str, query: str, k: int, flt: Filters, mode: Mode | None, previous: str | None = None) -> Answer:
         lexical = self.index.lexical()
-        query = self._expand(query, flt, lexical)  # the words members use, and the papers' own acronyms
+        query, explained = self.expand_query(query, flt, lexical)  # the words members use, and the papers' own acronyms
         # a broad question's key points may come from further down than k (the verdict reads the top k)
         passages = self.retriever.search(query, max(k, self.settings.retrieval.compose_passages), flt, mode)
-        verdict = self.verdict(question, query, passages[:k], flt, lexical=lexical)
+        verdict = self.verdict(question, query, passages[:k], flt, lexical=lexical, known=explained)
         if verdict.scope is not None and not verdict.scope.broad:
             passages = passages[:k]
         return self.answerer.answer(question, query, passages, verdict, previous)
 
-    def _expand(self, query: str, flt: Filters, lexical: LexicalIndex | None = None) -> str:
+    def expand_query(self, query: str, flt: Filters, lexical: LexicalIndex | None = None) -> tuple[str, set[str]]:
         """``query`` with the glossary's other names for what it mentions, where the papers use those more."""
         lexical = lexical or self.index.lexical()
 
@@ -173,8 +173,10 @@ class Assistant:
         flt: Filters,
         every_signal: bool = False,
         lexical: LexicalIndex | None = None,
+        known: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> Verdict:
-        """Whether ``passages`` answer the question: the outcome and the signals it was decided on."""
+        """Whether ``passages`` answer the question: the outcome and the signals it was decided on. ``known``: words
+        of the question the glossary explained (not unknown names, though the papers never use them)."""
         lexical = lexical or self.index.lexical()
         return self.judge.judge(
             query,
@@ -183,6 +185,7 @@ class Assistant:
             lambda tokens: lexical.document_frequency(tokens, flt),
             self.embedder.embed_query,
             every_signal,
+            known,
         )
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:

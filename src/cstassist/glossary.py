@@ -89,13 +89,18 @@ class Glossary:
         return Glossary(self.groups + other.groups)
 
     def expand(self, query: str, frequency: Frequency | None = None) -> str:
+        return self.expansion(query, frequency)[0]
+
+    def expansion(self, query: str, frequency: Frequency | None = None) -> tuple[str, set[str]]:
         """``query`` with, in brackets, the other terms of every group it mentions (none: ``query`` itself).
 
         With ``frequency`` (a term -> how many searchable passages hold it), a group is used only when the
         passages call the thing by another of its names more often than by the one the query used: "AGM" (in no
         paper) is expanded to "members' annual meeting", but "CST" (in every paper) is not expanded to
-        "Confederation of School Trusts", which would only blur the query."""
+        "Confederation of School Trusts", which would only blur the query. Also returns the terms of the query
+        that were explained this way (an acronym the papers never use is then not an unknown name)."""
         extra: list[str] = []
+        explained: set[str] = set()
         for group in self._patterns:
             used = [t for t, p in group if p.search(query)]
             if not used:
@@ -104,12 +109,13 @@ class Glossary:
             if frequency is not None and max(map(frequency, used)) >= max(map(frequency, others), default=0):
                 continue
             extra += [t for t in others if t not in extra]
+            explained.update(used)
         if not extra:
-            return query
+            return query, explained
         added = "; ".join(extra)
         if len(added) > MAX_EXPANSION_CHARS:
             added = added[:MAX_EXPANSION_CHARS].rsplit(";", 1)[0]
-        return f"{query} ({added})"
+        return f"{query} ({added})", explained
 
 
 def _initials(words: list[str]) -> str:
@@ -191,5 +197,8 @@ class Vocabulary:
             self._merged[key] = out
         return self._merged[key]
 
-    def expand(self, query: str, audiences: Iterable[str], generation: int, frequency: Frequency | None = None) -> str:
-        return self.glossary(audiences, generation).expand(query, frequency)
+    def expand(
+        self, query: str, audiences: Iterable[str], generation: int, frequency: Frequency | None = None
+    ) -> tuple[str, set[str]]:
+        """``query`` expanded for a caller of ``audiences``, and the terms of it that the expansion explains."""
+        return self.glossary(audiences, generation).expansion(query, frequency)
