@@ -189,7 +189,7 @@ def compute_signals(
     }
     # how broad the question reads (cstassist.scope): broad questions are answered by passages that are about the
     # subject rather than by one close sentence, so the same closeness means more for them
-    values["scope"] = question_scope(question, top, values).score
+    values["scope"] = question_scope(question, top, values, query=query).score
     return Signals(values), weight
 
 
@@ -284,5 +284,5 @@ class Judge:
         needs_embed = every_signal or any(f.startswith("focus_drop") for f in self.model.features)
         signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None, known)
         p = self.model.probability(signals)
-        scope = question_scope(question, passages[:TOP], signals.values, self.broad_at)
+        scope = question_scope(question, passages[:TOP], signals.values, self.broad_at, query)
         return Verdict(self.model.outcome(p), p, signals.values, weights, scope)

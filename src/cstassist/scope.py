@@ -97,11 +97,17 @@ def spread(passages: Sequence[Passage]) -> float:
     return (len(places) - 1) / (len(top) - 1)
 
 
-def question_scope(question: str, passages: Sequence[Passage], signals: dict[str, float], broad_at: float = 0.5) -> Scope:
-    """The scope of ``question`` given its retrieved ``passages`` and answerability ``signals`` (``idf_window``)."""
+def question_scope(
+    question: str, passages: Sequence[Passage], signals: dict[str, float], broad_at: float = 0.55, query: str | None = None
+) -> Scope:
+    """The scope of ``question`` given its retrieved ``passages`` and answerability ``signals`` (``idf_window``).
+
+    ``query`` is what was searched: for a follow-up ("What about for chairs?") the conversation's question joined
+    to it, whose breadth is the follow-up's (a short follow-up names its subject in the turn before)."""
+    follow_up = query is not None and not query.startswith(question)
     parts = {
         "form": form(question),
-        "breadth": breadth(question),
+        "breadth": breadth(query if follow_up and query else question),
         "spread": spread(passages),
         "coverage": float(signals.get("idf_window", 0.0)),
     }

@@ -100,11 +100,12 @@ class RetrievalSettings(BaseModel):
         description="Override the threshold below which nothing relevant is shown (outcome none rather than related).",
     )
     broad_at: float = Field(
-        0.5,
+        0.55,
         ge=0.0,
-        le=1.0,
+        le=1.01,
         description="Question-scope score (cstassist.scope: question form, breadth, spread of the passages, coverage of "
-        "the best window) at which a question is broad and gets a composed answer (lead + key points); 1 = never.",
+        "the best window, 0-1) at which a question is broad and gets a composed answer (lead + key points); 1.01 = never. "
+        "0.55: the lowest on the curve in evals/README.md that keeps citation precision above its floor.",
     )
     broad_words: int = Field(180, ge=40, le=1000, description="Most words of a composed answer (lead and key points).")
     broad_points: int = Field(6, ge=2, le=10, description="Most key points of a composed answer.")

@@ -263,3 +263,28 @@ def test_widget_panel_fits_a_375px_wide_screen(page_at, artifacts):
     )
     page.screenshot(path=str(artifacts / "widget-375px.png"))
     assert page.js_errors == []
+
+
+def test_widget_renders_a_composed_answer_as_a_lead_and_a_cited_list_of_points(page_at, artifacts):
+    page = page_at()
+    page.locator(tid("launcher")).click()
+    answer, response = ask_in_widget(page, "What are the five domains of a strong trust?", 1)
+    done = [json.loads(line[5:]) for line in response.text().splitlines() if line.startswith("data:")][-1]
+    points = answer.locator(tid("answer-point"))
+    assert points.count() == len(done["points"]) == 5
+    shown = [points.nth(i).inner_text() for i in range(points.count())]
+    for text, point in zip(shown, done["points"]):
+        assert (point["label"] or point["text"]) in text and text.endswith(f"[{point['n']}]")
+    lead = answer.locator(tid("answer-text")).inner_text()
+    assert "five domains" in lead and "\n- " not in lead  # the points are a list, not repeated as text
+    assert answer.locator(tid("citation-chip")).count() == len(done["citations"])
+    assert answer.locator(f"{tid('answer-points')} strong").first.inner_text().startswith("Expert Governance")
+    page.screenshot(path=str(artifacts / "widget-composed-answer.png"))
+
+    # a one-fact question keeps its quoted span, with no list
+    page = page_at()
+    page.locator(tid("launcher")).click()
+    fact, _ = ask_in_widget(page, "How many people attended CST's annual conference this year?", 1)
+    assert fact.locator(tid("answer-point")).count() == 0
+    assert "1,600 attendees" in fact.locator(tid("answer-text")).inner_text()
+    assert page.js_errors == []
