@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -268,16 +269,21 @@ def test_widget_panel_fits_a_375px_wide_screen(page_at, artifacts):
 def test_widget_renders_a_composed_answer_as_a_lead_and_a_cited_list_of_points(page_at, artifacts):
     page = page_at()
     page.locator(tid("launcher")).click()
-    answer, response = ask_in_widget(page, "What are the five domains of a strong trust?", 1)
-    done = [json.loads(line[5:]) for line in response.text().splitlines() if line.startswith("data:")][-1]
+    answer, _ = ask_in_widget(page, "What are the five domains of a strong trust?", 1)
+    domains = [
+        "Expert Governance",
+        "Quality of education",
+        "Workforce resilience and wellbeing",
+        "Efficiency and effectiveness of operational structures",
+        "Public benefit and civic duty",
+    ]
     points = answer.locator(tid("answer-point"))
-    assert points.count() == len(done["points"]) == 5
     shown = [points.nth(i).inner_text() for i in range(points.count())]
-    for text, point in zip(shown, done["points"]):
-        assert (point["label"] or point["text"]) in text and text.endswith(f"[{point['n']}]")
+    assert len(shown) == 5 and all(text.startswith(d) for text, d in zip(shown, domains)), shown
+    chips = answer.locator(tid("citation-chip")).count()
+    assert chips >= 2 and all(1 <= int(re.search(r"\[(\d+)\]$", t).group(1)) <= chips for t in shown)
     lead = answer.locator(tid("answer-text")).inner_text()
-    assert "five domains" in lead and "\n- " not in lead  # the points are a list, not repeated as text
-    assert answer.locator(tid("citation-chip")).count() == len(done["citations"])
+    assert "five domains" in lead and "Expert Governance" not in lead  # the points are a list, not repeated as text
     assert answer.locator(f"{tid('answer-points')} strong").first.inner_text().startswith("Expert Governance")
     page.screenshot(path=str(artifacts / "widget-composed-answer.png"))
 
