@@ -47,8 +47,8 @@ PER_PASSAGE = 2  # most points from one passage (the lead counts as one of its p
 MAX_LABEL_WORDS = 6
 _ITEM = re.compile(r"^(-|•|\*|\d{1,2}[.)])\s+")
 
-# a passage -> the sub-headings directly under its section, in document order (cstassist.outline)
-Headings = Callable[[Passage], list[str]]
+# a passage -> the sub-headings directly under its section, in document order, each with the first chunk under it
+Headings = Callable[[Passage], "list[tuple[str, Passage | None]]"]
 # a passage -> the next chunk of its document, when the index has one (cstassist.outline)
 NextChunk = Callable[[Passage], "Passage | None"]
 
@@ -233,18 +233,26 @@ def _heading_points(
     lead: Span, lead_sents: list[str], units: list[Unit], headings: Headings | None, max_points: int
 ) -> list[Point]:
     """When the lead introduces a list that is not in the text, and the lead's section has sub-headings: those.
-    Each heading is shown with the best retrieved sentence under it, when there is one."""
+    Each heading is shown with the best retrieved sentence under it, or else the first sentence of its section,
+    and cites the passage that sentence is from (a heading alone would cite a passage that does not state it)."""
     if headings is None or not any(s.rstrip().endswith(":") for s in lead_sents):
         return []
     heads = headings(lead.passage)
     if len(heads) < 2:
         return []
     points = []
-    for h in heads[:max_points]:
+    for h, first in heads[:max_points]:
         under = [u for u in units if u.passage.section.endswith(" > " + h) and u.passage.document_id == lead.passage.document_id]
         best = max(under, key=lambda u: u.relevance, default=None)
-        points.append(Point(best.text, best.passage, h) if best else Point(h, lead.passage))
-    return points
+        if best is not None:
+            points.append(Point(best.text, best.passage, h))
+        elif first is not None:
+            opening = next((s for s in sentences(first.text) if len(s.split()) >= MIN_POINT_WORDS and not is_instruction(s)), "")
+            if opening:
+                words = opening.split()
+                text = opening if len(words) <= MAX_POINT_WORDS else " ".join(words[:MAX_POINT_WORDS]) + " …"
+                points.append(Point(strip_item(text), first, h))
+    return points if len(points) >= 2 else []
 
 
 def compose(

@@ -27,11 +27,11 @@ class Outline:
     def __init__(self, store, generation: Callable[[], int]) -> None:  # type: ignore[no-untyped-def]
         self.store = store
         self.generation = generation
-        self._cache: OrderedDict[tuple[int, str, str], list[str]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str, str], list[tuple[str, str]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def sections(self, document_id: str, audience: str) -> list[str]:
-        """The document's section paths, in chunk order (repeats removed)."""
+    def sections(self, document_id: str, audience: str) -> list[tuple[str, str]]:
+        """The document's section paths in chunk order, each with the id of its first chunk."""
         key = (self.generation(), audience, document_id)
         with self._lock:
             if key in self._cache:
@@ -41,8 +41,14 @@ class Outline:
         if collection is None:
             return []
         got = collection.get(where={"document_id": document_id}, include=["metadatas"])
-        rows = sorted((int(m.get("ordinal", 0)), str(m.get("section", ""))) for m in got.get("metadatas") or [])
-        sections = list(dict.fromkeys(s for _, s in rows if s))
+        rows = sorted(
+            (int(m.get("ordinal", 0)), str(m.get("section", "")), i) for i, m in zip(got["ids"], got["metadatas"] or [])
+        )
+        first: dict[str, str] = {}
+        for _, section, chunk_id in rows:
+            if section:
+                first.setdefault(section, chunk_id)
+        sections = list(first.items())
         with self._lock:
             self._cache[key] = sections
             while len(self._cache) > CACHED:
@@ -63,15 +69,21 @@ class Outline:
             return None
         return Passage.from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
-    def headings(self, passage: Passage) -> list[str]:
-        """The headings one level under ``passage``'s section, in document order (none when it has no section)."""
+    def headings(self, passage: Passage) -> list[tuple[str, Passage | None]]:
+        """The headings one level under ``passage``'s section, in document order, each with the first chunk under it
+        (what a point listing the heading cites); none when the passage has no section."""
         if not passage.section:
             return []
         prefix = passage.section + " > "
-        out = []
-        for s in self.sections(passage.document_id, passage.audience):
-            if s.startswith(prefix):
-                head = s[len(prefix) :].split(" > ", 1)[0].strip()
-                if head and head not in out:
-                    out.append(head)
-        return out
+        heads: dict[str, str] = {}
+        for section, chunk_id in self.sections(passage.document_id, passage.audience):
+            if section.startswith(prefix):
+                head = section[len(prefix) :].split(" > ", 1)[0].strip()
+                if head:
+                    heads.setdefault(head, chunk_id)
+        if not heads:
+            return []
+        collection = self.store.collections[passage.audience]
+        got = collection.get(ids=list(heads.values()), include=["documents", "metadatas"])
+        chunks = {i: Passage.from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [(head, chunks.get(chunk_id)) for head, chunk_id in heads.items()]
