@@ -3,11 +3,11 @@
 "What makes a strong trust?" is not answered by one sentence. The composed answer is
 
 1. a **lead**: the answer-bearing span of the best passage (``cstassist.extractive``), kept to a few sentences;
-2. **key points**: up to ``max_points`` units of one or two sentences, each from a *different* passage, chosen by
-   maximal marginal relevance: the next point is the candidate most relevant to the question and least like the
-   points already taken (closeness of their sentence-window vectors, which every passage carries from ingest,
-   so no embedding is computed here; word overlap where a passage has no windows). A point from a section
-   already used counts as more alike, so the answer spreads over sections and documents;
+2. **key points**: up to ``max_points`` sentences (a list's introduction with its items), at most ``PER_PASSAGE``
+   from one passage, chosen by maximal marginal relevance: the next point is the candidate most relevant to the
+   question and least like the points already taken (closeness of their sentence-window vectors, which every
+   passage carries from ingest, so no embedding is computed here; word overlap where a passage has no windows).
+   A point from a section already used counts as more alike, so the answer spreads over sections and documents;
 3. in the documents' own order (document by document, as first ranked; chunk and sentence order within one),
    each cited ``[n]``, labelled with its section heading when the heading is a sub-heading of its document;
 4. at most ``max_words`` words in all.
@@ -55,7 +55,7 @@ NextChunk = Callable[[Passage], "Passage | None"]
 
 @dataclass(frozen=True)
 class Unit:
-    """One or two consecutive sentences of a passage: a candidate key point."""
+    """A sentence of a passage (a list's introduction with its items): a candidate key point."""
 
     passage: Passage
     rank: int  # the passage's rank in the retrieval
