@@ -127,8 +127,8 @@ def _units(p: Passage, rank: int, weights: dict[str, float], said: Said) -> list
             if not follow:
                 continue
             s = f"{s} {'; '.join(items) if len(items) >= 2 else follow[0]}"
-        elif len(s.split()) < MIN_POINT_WORDS and not is_list_item(s):
-            continue  # a heading or a fragment
+        elif len(s.split()) < MIN_POINT_WORDS:
+            continue  # a heading, a fragment, a name in a list
         s = strip_item(s)
         found = frozenset(terms(s) & set(weights))
         c = cos[i] if cos[i] is not None else (p.similarity or 0.0)
