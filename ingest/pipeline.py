@@ -23,7 +23,7 @@ from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title, red
 from cstassist.embedding import Embedder, create_embedder
 from cstassist.errors import CSTAssistError
 from cstassist.filetypes import detect
-from cstassist.glossary import GLOSSARY_NAME
+from cstassist.glossary import GLOSSARY_NAME, save_learned
 from cstassist.index import Index
 from cstassist.lexical import index_text
 from cstassist.locking import DataDirLock
@@ -266,6 +266,7 @@ def _ingest(
     if changed or interrupted or index.lexical_stale():
         ledger.bump_generation()
         index.rebuild_lexical()
+        save_learned(index.store, settings.data_dir, ledger.generation)  # the acronyms the papers define
     report.chunks_total = index.chunk_count()
     report.seconds = time.perf_counter() - started
     return report

@@ -59,7 +59,7 @@ class Assistant:
         self.embedder = embedder
         self.retriever = HybridRetriever(index, embedder, settings.retrieval)
         self.outline = Outline(index.store, lambda: index.lexical().generation)
-        self.vocabulary = Vocabulary(settings.glossary_file, index.store)
+        self.vocabulary = Vocabulary(settings.glossary_file, index.store, settings.data_dir)
         self.answerer = answerer or create_answerer(settings.llm, settings.retrieval, self.outline)
         self.judge = Judge(_model(settings), settings.retrieval.broad_at)
         self.conversations = ConversationStore(index.db)

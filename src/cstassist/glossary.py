@@ -24,6 +24,7 @@ on word boundaries. The expansion is added once, in brackets, and only with term
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -148,17 +149,62 @@ def learn(texts: Iterable[str]) -> Glossary:
     return Glossary([(a, long) for a, long in sorted(found.items())])
 
 
+ACRONYMS_FILE = "acronyms.json"  # in the data directory: the acronyms learned at ingest, per audience
+LEARN_ON_OPEN_MAX = 5000  # an index without a current acronyms file is read at start-up only up to this size
+PAGE = 2000
+
+
+def learn_index(store) -> dict[str, Glossary]:  # type: ignore[no-untyped-def]
+    """The acronyms each audience's passages define, read page by page (texts only)."""
+    learned = {}
+    for audience, collection in store.collections.items():
+        found: dict[str, str] = {}
+        offset = 0
+        while True:
+            got = collection.get(limit=PAGE, offset=offset, include=["documents"])
+            if not got["ids"]:
+                break
+            for text in got["documents"]:
+                for acronym, long in defined_acronyms(text or "").items():
+                    found.setdefault(acronym, long)
+            offset += len(got["ids"])
+        learned[audience] = Glossary(sorted(found.items()))
+    return learned
+
+
+def save_learned(store, data_dir: Path, generation: int) -> None:  # type: ignore[no-untyped-def]
+    """Learn the index's acronyms and keep them in ``data_dir`` stamped with ``generation`` (the end of an ingest)."""
+    learned = {a: [list(g) for g in glossary.groups] for a, glossary in learn_index(store).items()}
+    target = data_dir / ACRONYMS_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"generation": generation, "acronyms": learned}, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(target)
+
+
+def load_learned(data_dir: Path, generation: int) -> dict[str, Glossary] | None:
+    """The acronyms saved for ``generation``; None when there is no such file, or it is for another generation."""
+    try:
+        raw = json.loads((data_dir / ACRONYMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict) or raw.get("generation") != generation:
+        return None
+    return {a: Glossary([tuple(g) for g in groups]) for a, groups in (raw.get("acronyms") or {}).items()}
+
+
 class Vocabulary:
     """The staff glossary and each audience's learned acronyms, kept current with the index generation.
 
-    ``expand(query, audiences)`` uses the staff glossary and the acronyms learned from the collections of
-    ``audiences`` only. The staff file is re-read, and the acronyms re-learned, when the generation moves on."""
+    ``expand(query, audiences, generation)`` uses the staff glossary and the acronyms learned from the collections
+    of ``audiences`` only. When the generation moves on, the staff file is re-read and the acronyms are taken from
+    the data directory, where ingest saves them (``save_learned``); a small index without that file (up to
+    ``LEARN_ON_OPEN_MAX`` passages) is read instead, a large one goes without until its next ingest, so that a
+    start-up never reads every passage of a large index."""
 
-    PAGE = 2000
-
-    def __init__(self, path: Path, store) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, path: Path, store, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
         self.path = path
         self.store = store
+        self.data_dir = data_dir
         self._at: int | None = None
         self._staff = Glossary()
         self._learned: dict[str, Glossary] = {}
@@ -172,17 +218,15 @@ class Vocabulary:
         except GlossaryError as exc:
             log.warning("glossary not used: %s", exc)
             staff = Glossary()
-        learned = {}
-        for audience, collection in self.store.collections.items():
-            texts: list[str] = []
-            offset = 0
-            while True:
-                got = collection.get(limit=self.PAGE, offset=offset, include=["documents"])
-                if not got["ids"]:
-                    break
-                texts += [t for t in got["documents"] if t]
-                offset += len(got["ids"])
-            learned[audience] = learn(texts)
+        learned = load_learned(self.data_dir, gen)
+        if learned is None:
+            if self.store.count() <= LEARN_ON_OPEN_MAX:
+                learned = learn_index(self.store)
+            else:
+                log.warning(
+                    "no acronyms saved for index generation %s; the papers' own acronyms apply after the next ingest", gen
+                )
+                learned = {}
         self._staff, self._learned, self._merged, self._at = staff, learned, {}, gen
 
     def glossary(self, audiences: Iterable[str], generation: int) -> Glossary:

@@ -144,3 +144,17 @@ def test_acronyms_a_paper_defines_expand_queries_only_for_callers_who_may_read_i
     assert public.expand("What does the TGF do?") == "What does the TGF do? (Trust Governance Forum)"
     assert public.expand("Who sits on the CRP?") == "Who sits on the CRP?"  # defined only in a members-only paper
     assert members.expand("Who sits on the CRP?") == "Who sits on the CRP? (Confidential Review Panel)"
+
+
+def test_acronyms_are_saved_at_ingest_and_a_large_index_without_them_is_not_read_at_start(glossary_client, tmp_path, monkeypatch):
+    from cstassist import glossary
+    from cstassist.glossary import Vocabulary, load_learned
+
+    _, assistant = glossary_client
+    generation = assistant.index.lexical().generation
+    saved = load_learned(assistant.settings.data_dir, generation)
+    assert saved is not None and ("TGF", "Trust Governance Forum") in saved["public"].groups
+    assert load_learned(assistant.settings.data_dir, generation + 1) is None  # stamped with its generation
+    monkeypatch.setattr(glossary, "LEARN_ON_OPEN_MAX", 1)  # as if the index were large
+    fresh = Vocabulary(assistant.settings.glossary_file, assistant.index.store, tmp_path)  # no acronyms file there
+    assert fresh.glossary(("public",), generation).groups == [("AGM", "annual general meeting", "members' annual meeting")]
