@@ -53,8 +53,9 @@ def superseded_note(p: Passage) -> str:
     return f" (This is from “{p.title}”, which has been superseded by “{p.superseded_by_title or p.superseded_by}”.)"
 
 
-def cite(n: int, p: Passage) -> Citation:
-    """The one place a citation is made (so what a citation carries is decided once)."""
+def cite(n: int, p: Passage, quote: str = "") -> Citation:
+    """The one place a citation is made (so what a citation carries is decided once); ``quote`` is what the
+    answer quotes from ``p`` (the first quote, when it cites ``p`` more than once)."""
     return Citation(n, p)
 
 
@@ -64,11 +65,11 @@ class Citations:
     def __init__(self) -> None:
         self.list: list[Citation] = []
 
-    def number(self, p: Passage) -> int:
+    def number(self, p: Passage, quote: str = "") -> int:
         for c in self.list:
             if c.passage.chunk_id == p.chunk_id:
                 return c.n
-        self.list.append(cite(len(self.list) + 1, p))
+        self.list.append(cite(len(self.list) + 1, p, quote))
         return len(self.list)
 
 
@@ -105,7 +106,8 @@ def related_answer(query: str, passages: list[Passage], verdict: Verdict, avoid:
         if span is None:
             continue
         where = " — ".join(x for x in (p.title, p.section) if x)
-        lines.append(f"- {where}: “{_short(span.text, RELATED_WORDS)}” [{cites.number(p)}]{superseded_note(p)}")
+        quote = _short(span.text, RELATED_WORDS)
+        lines.append(f"- {where}: “{quote}” [{cites.number(p, quote)}]{superseded_note(p)}")
     if not cites.list:
         return none_answer(query, verdict)
     return Answer("\n".join(lines), cites.list, "related", query, confidence=verdict.probability, signals=verdict.signals)
@@ -115,10 +117,10 @@ def composed_answer(query: str, composition: Composition, verdict: Verdict) -> A
     """A broad question's answer: the lead, then one line per key point, each cited; the points also as data."""
     cites = Citations()
     lead = composition.lead_passage
-    parts = [f"{composition.lead} [{cites.number(lead)}]{superseded_note(lead)}"]
+    parts = [f"{composition.lead} [{cites.number(lead, composition.lead)}]{superseded_note(lead)}"]
     points = []
     for point in composition.points:
-        n = cites.number(point.passage)
+        n = cites.number(point.passage, point.text)
         label = f"{point.label}: " if point.label else ""
         parts.append(f"- {label}{point.text} [{n}]")
         points.append({**point.as_dict(), "n": n})
@@ -170,7 +172,7 @@ class ExtractiveAnswerer:
             return composed_answer(query, composition, verdict)
         parts, cites = [], Citations()
         for span in spans:
-            parts.append(f"{span.text} [{cites.number(span.passage)}]{superseded_note(span.passage)}")
+            parts.append(f"{span.text} [{cites.number(span.passage, span.text)}]{superseded_note(span.passage)}")
         return Answer("\n\n".join(parts), cites.list, "answer", query, confidence=verdict.probability, signals=verdict.signals)
 
 
@@ -301,11 +303,14 @@ def check_citations(raw: str, passages: Sequence[Passage], query: str, fallback=
         answer.flagged.extend(flagged)
         return answer
     renumber: dict[int, int] = {}
+    claims: dict[int, str] = {}  # the first claim citing each passage
     parts = []
     for claim, valid in kept:
+        for n in valid:
+            claims.setdefault(n, claim)
         marks = "".join(f"[{renumber.setdefault(n, len(renumber) + 1)}]" for n in valid)
         parts.append(f"{claim} {marks}")
-    citations = [cite(new, passages[old - 1]) for old, new in sorted(renumber.items(), key=lambda kv: kv[1])]
+    citations = [cite(new, passages[old - 1], claims.get(old, "")) for old, new in sorted(renumber.items(), key=lambda kv: kv[1])]
     return Answer(" ".join(parts), citations, "answer", query, flagged)
 
 
