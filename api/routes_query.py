@@ -16,7 +16,7 @@ from cstassist.assistant import Reply
 from cstassist.database import DatabaseUnavailable
 
 from .deps import CallerDep, ServicesDep, session_headers
-from .schemas import ERRORS, AskIn, AskOut, CitationOut, PassageOut, SearchIn, SearchOut
+from .schemas import ERRORS, AskIn, AskOut, CitationOut, PassageOut, PointOut, SearchIn, SearchOut
 
 router = APIRouter(prefix="/v1", tags=["query"])
 log = logging.getLogger("cstassist.api")
@@ -41,6 +41,7 @@ def _payload(reply: Reply) -> dict[str, Any]:
         outcome=reply.answer.outcome,
         confidence=None if reply.answer.confidence is None else round(reply.answer.confidence, 4),
         citations=[CitationOut.of(c) for c in reply.answer.citations],
+        points=[PointOut(**p) for p in reply.answer.points],
         abstained=reply.answer.abstained,
         conversation_id=reply.conversation_id,
         answer_id=reply.answer_id,

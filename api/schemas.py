@@ -95,6 +95,15 @@ class CitationOut(BaseModel):
         return cls(**c.as_dict())
 
 
+class PointOut(BaseModel):
+    text: str = Field(..., description="One or two sentences quoted from the cited passage (or a section heading).")
+    n: int = Field(..., description="The citation number (`citations[].n`) the point is quoted from.")
+    label: str = Field("", description="The section heading the point comes under, where it helps.")
+    document_id: str
+    section: str
+    title: str
+
+
 class AskOut(BaseModel):
     answer: str = Field(..., description="What the member reads; its sentences end with [n] citation markers.")
     outcome: Literal["answer", "related", "none"] = Field(
@@ -107,6 +116,11 @@ class AskOut(BaseModel):
         None, description="The answerability model's probability (0-1) that the top passages answer the question."
     )
     citations: list[CitationOut]
+    points: list[PointOut] = Field(
+        default_factory=list,
+        description="A broad question's composed answer: its key points (also in `answer`, one per line after the lead), "
+        "each with its citation number `n`; empty for a one-fact answer.",
+    )
     abstained: bool = Field(..., description="True when outcome is not `answer` (kept for clients written before outcomes).")
     conversation_id: str
     answer_id: str

@@ -89,7 +89,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     answer = reply.answer
     confidence = "" if answer.confidence is None else f", confidence {answer.confidence:.2f}"
     print(f"[{OUTCOME_LABELS[answer.outcome]}{confidence}]")
-    print(answer.text)
+    if answer.points:  # a composed answer: the lead, then its key points as a numbered list
+        print(answer.text.split("\n- ", 1)[0])
+        for i, point in enumerate(answer.points, 1):
+            label = f"{point['label']}: " if point.get("label") else ""
+            print(f"  {i}. {label}{point['text']} [{point['n']}]")
+    else:
+        print(answer.text)
     if answer.citations:
         print()
         for c in answer.citations:

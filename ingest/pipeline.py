@@ -23,6 +23,7 @@ from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title, red
 from cstassist.embedding import Embedder, create_embedder
 from cstassist.errors import CSTAssistError
 from cstassist.filetypes import detect
+from cstassist.glossary import GLOSSARY_NAME, save_learned
 from cstassist.index import Index
 from cstassist.lexical import index_text
 from cstassist.locking import DataDirLock
@@ -87,7 +88,7 @@ def collect(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Path]]:
                 if (
                     f.is_file()
                     and not f.is_symlink()
-                    and f.name != MANIFEST_NAME
+                    and f.name not in (MANIFEST_NAME, GLOSSARY_NAME)
                     and not any(part.startswith(".") for part in f.relative_to(p).parts)
                 ):
                     files.append(SourceFile(f, rel, manifest.get(rel)))
@@ -316,6 +317,7 @@ def _ingest_files(
         step(0.85, "refreshing the keyword index")
         ledger.bump_generation()
         index.rebuild_lexical()
+        save_learned(index.store, settings.data_dir, ledger.generation)  # the acronyms the papers define
     for name, kept in unreported.items():  # files this run found unchanged: the killed run's notes still stand
         if name not in report.unchanged:
             continue

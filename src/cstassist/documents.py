@@ -105,6 +105,7 @@ class Passage:
     superseded_by_title: str | None = None
     window_scores: tuple[float, ...] = ()  # cosine of each of its sentence windows (cstassist.windows), when stored
     ranks: dict[str, int] = field(default_factory=dict)
+    ordinal: int = -1  # position in its document (chunk order), -1 when not known
     # the windows' own vectors, kept for signals that compare them with a variant of the query
     window_vectors: Any = field(default=None, repr=False, compare=False)
 
@@ -136,6 +137,7 @@ class Passage:
             audience=str(meta.get("audience", "public")),
             superseded_by=str(meta.get("superseded_by") or "") or None,
             superseded_by_title=str(meta.get("superseded_by_title") or "") or None,
+            ordinal=int(meta.get("ordinal", -1)),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -184,6 +186,7 @@ class Answer:
     query: str  # what was searched (after follow-up resolution)
     flagged: list[str] = field(default_factory=list)  # sentences dropped by citation checking
     confidence: float | None = None  # the answerability model's probability that the passages answer it
+    points: list[dict[str, Any]] = field(default_factory=list)  # a composed answer's key points (cstassist.composer)
     signals: dict[str, float] = field(default_factory=dict)  # what that probability was computed from
 
     @property

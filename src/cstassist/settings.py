@@ -100,6 +100,19 @@ class RetrievalSettings(BaseModel):
         le=1.0,
         description="Override the threshold below which nothing relevant is shown (outcome none rather than related).",
     )
+    broad_at: float = Field(
+        0.55,
+        ge=0.0,
+        le=1.01,
+        description="Question-scope score (cstassist.scope: question form, breadth, spread of the passages, coverage of "
+        "the best window, 0-1) at which a question is broad and gets a composed answer (lead + key points); 1.01 = never. "
+        "0.55: the lowest on the curve in evals/README.md that keeps citation precision above its floor.",
+    )
+    broad_words: int = Field(180, ge=40, le=1000, description="Most words of a composed answer (lead and key points).")
+    broad_points: int = Field(6, ge=2, le=10, description="Most key points of a composed answer.")
+    compose_passages: int = Field(
+        8, ge=1, le=50, description="Passages a composed answer draws its key points from (retrieved for broad questions)."
+    )
     superseded_weight: float = Field(
         0.8,
         ge=0.0,
@@ -184,6 +197,11 @@ class Settings(BaseSettings):
         description="Where the embedded index and database live; with a database URL and a Chroma URL, only caches.",
     )
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled default corpus.")
+    glossary_path: Path | None = Field(
+        None,
+        description="The staff-edited glossary (cstassist.glossary: AGM = annual general meeting = members' annual "
+        "meeting) that expands queries. Unset: glossary.yaml in corpus_dir, when there is one.",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
@@ -216,6 +234,10 @@ class Settings(BaseSettings):
         "(https://a.example,https://b.example) or a JSON list.",
     )
     log_questions: bool = Field(False, description="Write question text to the logs.")
+
+    @property
+    def glossary_file(self) -> Path:
+        return self.glossary_path or self.corpus_dir / "glossary.yaml"
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod
