@@ -44,21 +44,30 @@ def _looks_like_heading(el: Element, following: Element | None) -> bool:
     return following is not None and following.category in {"NarrativeText", "ListItem"} and len(following.text) >= 60
 
 
-def sections(elements: list[Element]) -> Iterable[tuple[tuple[str, ...], Element]]:
-    """Yield (heading path, element) for every body element; headings themselves are consumed."""
-    path: list[tuple[int, str]] = []
+def outline(elements: list[Element]) -> Iterable[tuple[int | None, Element]]:
+    """Yield (heading depth, element) for every element: a depth (0 = top) for headings, None for body text."""
     last_title_depth = -1
     for i, el in enumerate(elements):
         nxt = elements[i + 1] if i + 1 < len(elements) else None
-        if _looks_like_heading(el, nxt):
-            if el.category == "Title":
-                depth = el.depth or 0
-                last_title_depth = depth
-            elif el.category == "ListItem":
-                depth = last_title_depth + 1
-            else:
-                depth = 0
-                last_title_depth = 0
+        if not _looks_like_heading(el, nxt):
+            yield None, el
+            continue
+        if el.category == "Title":
+            depth = el.depth or 0
+            last_title_depth = depth
+        elif el.category == "ListItem":
+            depth = last_title_depth + 1
+        else:
+            depth = 0
+            last_title_depth = 0
+        yield depth, el
+
+
+def sections(elements: list[Element]) -> Iterable[tuple[tuple[str, ...], Element]]:
+    """Yield (heading path, element) for every body element; headings themselves are consumed."""
+    path: list[tuple[int, str]] = []
+    for depth, el in outline(elements):
+        if depth is not None:
             path = [(d, t) for d, t in path if d < depth] + [(depth, el.text.strip())]
             continue
         yield tuple(t for _, t in path), el
