@@ -29,7 +29,8 @@ _SPACES = re.compile(r"[\t\u2000-\u200a\u202f\u205f\u3000\u00a0]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # a line that starts a list item: a bullet glyph, a dash, or "1." / "(a)" / "iv)"
 _ITEM_START = re.compile(r"^\s*(?:[•◦▪▫‣⁃●○■□–—*-]\s|\(?(?:\d{1,3}|[a-z]|[ivx]{1,5})[.)]\s)")
-_BROKEN_WORD = re.compile(r"([^\W\d_]+)-\n([^\W\d_]+)")
+PAGE_MARK = "\ue000"  # a private-use character a reader puts where a new page starts; joining keeps it in place
+_BROKEN_WORD = re.compile(r"([^\W\d_]+)-\n(\ue000?)([^\W\d_]+)")
 
 # page furniture that no body line looks like
 _FURNITURE_PATTERNS = [
@@ -64,8 +65,8 @@ def join_lines(text: str, vocab: Counter[str] | None = None) -> str:
     vocab = vocab if vocab is not None else vocabulary([text])
 
     def rejoin(m: re.Match[str]) -> str:
-        head, tail = m.group(1), m.group(2)
-        return head + tail if (head + tail).lower() in vocab else f"{head}-{tail}"
+        head, mark, tail = m.groups()
+        return head + mark + tail if (head + tail).lower() in vocab else f"{head}-{mark}{tail}"
 
     text = _BROKEN_WORD.sub(rejoin, text)
     out: list[str] = []

@@ -1,0 +1,400 @@
+"""A PDF's text layer in reading order, with its structure, from pdfminer's characters and their positions.
+
+unstructured's fast PDF path hands on pdfminer's text boxes as they come: both columns of a two-column page
+read across, running headers and footers glued into passages, a line break at every printed line, and
+headings guessed from the words. This reader works from the characters instead (``LTChar``: position, font
+size, font name, fill colour; the render mode is taken from the text state as each string is shown):
+
+1. **Visible characters only.** A character in white (or near-white) fill, in text render mode 3
+   (invisible), under 2 pt, or outside the page is dropped where it is, and reported; the same words
+   elsewhere on the page stay.
+2. **Lines.** pdfminer's line pieces on one baseline (a justified line comes in several) are put back
+   together, left to right.
+3. **Page furniture.** A line in the top or bottom margin of a page is furniture when it is a page counter,
+   a print date or a file address (``cleaning.is_furniture``), smaller than the body text, or repeated (digits
+   masked) on at least half the pages.
+4. **Columns.** A page whose lines leave a vertical gutter near the middle is read column by column; a line
+   that crosses the gutter (a heading set across both columns) closes the columns above it.
+5. **Blocks.** Lines follow each other in a block unless the gap between them opens, the font size or weight
+   changes, the indent changes, or a bullet starts a new item. A block that runs to the end of a column or
+   page unfinished continues in the next one (the page where it turns is kept).
+6. **Roles.** The body size is the most common character size. A block set larger than the body is a heading
+   (``Title``), its depth the rank of its size among the document's heading sizes; a short block set wholly
+   in bold is a heading one level below those; a smaller block at the foot of a page is a footnote, kept apart
+   from the body; a run of lines whose pieces line up in the same columns is a table, kept whole.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cleaning import PAGE_MARK, furniture_key, is_furniture, join_lines, vocabulary
+from .parsing import Element
+
+MARGIN = 0.07  # the top and bottom share of a page where running headers and footers live
+_BULLETS = "•◦▪▫‣⁃●○■□"
+_END = re.compile(r"[.!?:;\"”’)\]]$")
+
+
+@dataclass
+class Line:
+    """Text on one baseline within one column of one page."""
+
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    size: float
+    bold: bool
+    page: int
+    pieces: list[tuple[float, float]] = field(default_factory=list)  # (x0, x1) of each piece, for tables
+    bullet: bool = False
+
+
+@dataclass
+class Block:
+    lines: list[Line]
+    role: str = "body"  # body | heading | footnote | table | item
+    depth: int | None = None
+
+    @property
+    def size(self) -> float:
+        return self.lines[0].size
+
+    @property
+    def bold(self) -> bool:
+        return all(ln.bold for ln in self.lines)
+
+
+def _white(color: object) -> bool:
+    if isinstance(color, (int, float)):
+        return color >= 0.95
+    if isinstance(color, (list, tuple)) and color:
+        if len(color) == 4:  # CMYK
+            return all(float(c) <= 0.05 for c in color)
+        return all(float(c) >= 0.95 for c in color)
+    return False
+
+
+def _aggregator(rsrc: Any, laparams: Any) -> Any:
+    """pdfminer's page aggregator, with each character tagged with the text render mode it was shown in."""
+    from pdfminer.converter import PDFPageAggregator
+
+    class Aggregator(PDFPageAggregator):
+        _render_mode = 0
+
+        def render_string(self, textstate, seq, ncs, graphicstate):  # type: ignore[no-untyped-def]
+            self._render_mode = getattr(textstate, "render", 0) or 0
+            super().render_string(textstate, seq, ncs, graphicstate)
+
+        def render_char(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            adv = super().render_char(*args, **kwargs)
+            self.cur_item._objs[-1].render_mode = self._render_mode
+            return adv
+
+    return Aggregator(rsrc, laparams=laparams)
+
+
+def _pages(path: str) -> tuple[list[tuple[float, float, list[Line], list[tuple[float, float]]]], list[tuple[str, str]]]:
+    """Every page's (width, height, lines, bullet positions), and the invisible text dropped."""
+    from pdfminer.layout import LAParams, LTCurve, LTTextLine
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    rsrc = PDFResourceManager()
+    device = _aggregator(rsrc, LAParams())
+    interpreter = PDFPageInterpreter(rsrc, device)
+    pages, dropped = [], []
+    with open(path, "rb") as fh:
+        for number, page in enumerate(PDFPage.get_pages(fh), 1):
+            interpreter.process_page(page)
+            layout = device.get_result()
+            width, height = layout.width, layout.height
+            pieces: list[Line] = []
+            bullets: list[tuple[float, float]] = []
+            for item in _walk(layout):
+                if isinstance(item, LTTextLine):
+                    pieces.extend(_piece(item, number, width, height, dropped))
+                elif isinstance(item, LTCurve) and item.width < 8 and item.height < 8 and item.fill:
+                    bullets.append((item.x1, (item.y0 + item.y1) / 2))  # a drawn list bullet
+            pages.append((width, height, pieces, bullets))
+    return pages, dropped
+
+
+def _walk(item: Any) -> Any:
+    """Text lines and small shapes of a page, inside boxes and figures too."""
+    from pdfminer.layout import LTCurve, LTFigure, LTTextContainer, LTTextLine
+
+    for child in item:
+        if isinstance(child, (LTTextLine, LTCurve)):
+            yield child
+        elif isinstance(child, (LTTextContainer, LTFigure)):
+            yield from _walk(child)
+
+
+def _piece(line: Any, page: int, width: float, height: float, dropped: list[tuple[str, str]]) -> list[Line]:
+    """One pdfminer line piece as a ``Line`` of its visible characters (the invisible ones reported)."""
+    from pdfminer.layout import LTChar
+
+    text, hidden, why = [], [], ""
+    chars = []
+    for obj in line:
+        if not isinstance(obj, LTChar):
+            text.append(obj.get_text())
+            continue
+        reason = ""
+        if getattr(obj, "render_mode", 0) == 3:
+            reason = "invisible text"
+        elif obj.size < 2:
+            reason = "tiny text"
+        elif _white(getattr(obj.graphicstate, "ncolor", None)):
+            reason = "white text"
+        elif obj.x1 < 0 or obj.x0 > width or obj.y1 < 0 or obj.y0 > height:
+            reason = "off-page text"
+        if reason:
+            hidden.append(obj.get_text())
+            why = why or reason
+            continue
+        chars.append(obj)
+        text.append(obj.get_text())
+    if hidden and "".join(hidden).strip():
+        dropped.append((why, " ".join("".join(hidden).split())))
+    visible = "".join(text).strip()
+    if not chars or not visible:
+        return []
+    sizes = Counter(round(c.size, 1) for c in chars)
+    bold = sum("bold" in c.fontname.lower() or "black" in c.fontname.lower() for c in chars) > len(chars) / 2
+    x0, x1 = min(c.x0 for c in chars), max(c.x1 for c in chars)
+    y0 = statistics.median(c.y0 for c in chars)
+    y1 = statistics.median(c.y1 for c in chars)
+    return [Line(visible, x0, x1, y0, y1, sizes.most_common(1)[0][0], bold, page, [(x0, x1)])]
+
+
+def _body_size(pages: list[tuple[float, float, list[Line], Any]]) -> float:
+    sizes: Counter[float] = Counter()
+    for _, _, lines, _ in pages:
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _drop_furniture(pages: list[tuple[float, float, list[Line], Any]], body: float) -> None:
+    """Remove running headers and footers, page counters, print dates and file addresses (in place)."""
+
+    def in_margin(ln: Line, height: float) -> bool:
+        return ln.y0 >= height * (1 - MARGIN) or ln.y1 <= height * MARGIN
+
+    seen: Counter[str] = Counter()
+    for _, height, lines, _ in pages:
+        seen.update({furniture_key(ln.text) for ln in lines if in_margin(ln, height)})
+    repeated = {k for k, n in seen.items() if n >= 2 and n >= len(pages) / 2}
+    for i, (width, height, lines, bullets) in enumerate(pages):
+        kept = [
+            ln
+            for ln in lines
+            if not (
+                in_margin(ln, height) and (is_furniture(ln.text) or ln.size < body * 0.9 or furniture_key(ln.text) in repeated)
+            )
+        ]
+        pages[i] = (width, height, kept, bullets)
+
+
+def _gutter(lines: list[Line], width: float) -> float | None:
+    """The x of a vertical gap near the middle of the page that no narrow line crosses, if there is one."""
+    narrow = [ln for ln in lines if ln.x1 - ln.x0 < width * 0.55]
+    left = [ln for ln in narrow if ln.x1 < width / 2]
+    right = [ln for ln in narrow if ln.x0 > width / 2]
+    if len(left) < 3 or len(right) < 3:
+        return None
+    lo, hi = max(ln.x1 for ln in left), min(ln.x0 for ln in right)
+    if hi - lo < 6 or any(ln.x0 < hi and ln.x1 > lo for ln in narrow):
+        return None
+    return (lo + hi) / 2
+
+
+def _merge_pieces(lines: list[Line]) -> list[Line]:
+    """Pieces on one baseline (within one column) as one line, left to right."""
+    out: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: (-ln.y0, ln.x0)):
+        prev = out[-1] if out else None
+        if prev is not None and abs(prev.y0 - ln.y0) < 0.4 * max(prev.size, ln.size) and ln.x0 >= prev.x1 - 1:
+            prev.text = f"{prev.text} {ln.text}"
+            prev.x1 = max(prev.x1, ln.x1)
+            prev.y1 = max(prev.y1, ln.y1)
+            prev.pieces += ln.pieces
+            prev.bold = prev.bold and ln.bold
+            prev.size = max(prev.size, ln.size)
+            continue
+        out.append(ln)
+    return out
+
+
+def _reading_order(lines: list[Line], width: float, body: float) -> list[list[Line]]:
+    """The page's lines as runs in reading order: bands between full-width lines, each column in turn.
+
+    A band ends at a line that crosses the gutter, or at a heading with nothing beside it in the other
+    column while the other column has text above and below it, or above it when nothing but headings
+    follows it (a heading set across the columns, but short)."""
+    gutter = _gutter(lines, width)
+    if gutter is None:
+        return [_merge_pieces(lines)]
+
+    def beside(ln: Line, side: list[Line]) -> bool:
+        return any(o.y0 <= ln.y1 + 2 and o.y1 >= ln.y0 - 2 for o in side)
+
+    left = [ln for ln in lines if ln.x1 <= gutter]
+    right = [ln for ln in lines if ln.x0 >= gutter]
+    cuts = [ln for ln in lines if ln.x0 < gutter < ln.x1]
+    for ln, own, other in [(ln, left, right) for ln in left] + [(ln, right, left) for ln in right]:
+        if ln.size < body * 1.15 or beside(ln, other):
+            continue
+        above = any(o.y0 > ln.y1 for o in other)
+        below = any(o.y1 < ln.y0 for o in other)
+        # at the foot of the page: only headings follow it in its own column, so it comes after both columns
+        last = not any(o.y1 < ln.y0 and o.size < body * 1.15 for o in own)
+        if above and (below or last):
+            cuts.append(ln)
+    cuts.sort(key=lambda ln: -ln.y0)
+    rest = [ln for ln in lines if not any(ln is c for c in cuts)]
+    runs: list[list[Line]] = []
+    top = float("inf")
+    for cut in [*cuts, None]:
+        floor = cut.y0 if cut is not None else float("-inf")
+        band = [ln for ln in rest if floor < ln.y0 < top]
+        runs.append(_merge_pieces([ln for ln in band if ln.x1 <= gutter]))
+        runs.append(_merge_pieces([ln for ln in band if ln.x0 >= gutter]))
+        if cut is not None:
+            runs.append(_merge_pieces([c for c in cuts if abs(c.y0 - cut.y0) < 1 and c is not cut] + [cut]))
+            top = cut.y0
+    return [r for r in runs if r]
+
+
+def _has_bullet(ln: Line, bullets: list[tuple[float, float]]) -> bool:
+    if ln.text[:1] in _BULLETS:
+        return True
+    return any(ln.x0 - 20 <= x <= ln.x0 and ln.y0 - 1 <= y <= ln.y1 + 1 for x, y in bullets)
+
+
+def _blocks(run: list[Line], bullets: list[tuple[float, float]]) -> list[Block]:
+    """A run of lines (one column of one band) cut into blocks where the text changes or a gap opens."""
+    blocks: list[Block] = []
+    for ln in run:
+        ln.bullet = _has_bullet(ln, bullets)
+        prev = blocks[-1].lines[-1] if blocks else None
+        if prev is not None and not ln.bullet:
+            size = max(prev.size, ln.size)
+            gap = prev.y0 - ln.y1
+            if gap < 0.6 * size and abs(prev.size - ln.size) < 0.5 and prev.bold == ln.bold and ln.x0 - prev.x0 < 1.5 * size:
+                blocks[-1].lines.append(ln)
+                continue
+        blocks.append(Block([ln], role="item" if ln.bullet else "body"))
+    return blocks
+
+
+def _roles(blocks: list[Block], body: float, heights: dict[int, float]) -> None:
+    """Headings (with depth), footnotes and list items, from sizes, weights and places (in place)."""
+    heading_sizes = sorted({round(b.size * 2) / 2 for b in blocks if b.size >= body * 1.15}, reverse=True)
+    for b in blocks:
+        text = " ".join(ln.text for ln in b.lines)
+        if b.size >= body * 1.15 and len(text) <= 200:
+            b.role, b.depth = "heading", heading_sizes.index(round(b.size * 2) / 2)
+        elif b.bold and b.size >= body * 0.95 and len(text) <= 100 and not _END.search(text) and b.role != "item":
+            b.role, b.depth = "heading", len(heading_sizes)
+        elif b.size <= body * 0.9 and b.lines[0].y0 < heights[b.lines[0].page] * 0.4 and re.match(r"^[\d*†‡§]", text):
+            b.role = "footnote"
+
+
+def _join_wrapped_headings(flow: list[tuple[Block, float, bool]]) -> list[tuple[Block, float, bool]]:
+    """A heading that wraps onto a second line is one heading (a wide one is read as its own run)."""
+    out: list[tuple[Block, float, bool]] = []
+    for b, right, first in flow:
+        if out and b.role == "heading" and out[-1][0].role == "heading":
+            a = out[-1][0]
+            last, ln = a.lines[-1], b.lines[0]
+            if (
+                a.depth == b.depth
+                and last.page == ln.page
+                and 0 <= last.y0 - ln.y1 < 0.6 * ln.size
+                and not _END.search(last.text)
+            ):
+                a.lines += b.lines
+                continue
+        out.append((b, right, first))
+    return out
+
+
+def _continues(a: Block, b: Block, a_right: float) -> bool:
+    """Block ``b`` (first of a column or page) carries on the paragraph ``a`` (last of the one before)."""
+    if a.role not in ("body", "item") or b.role != "body" or abs(a.size - b.size) >= 0.5 or b.lines[0].bullet:
+        return False
+    last, first = a.lines[-1], b.lines[0].text
+    full = last.x1 >= a_right - 2 * last.size  # the paragraph's last line runs to the column's edge
+    return full or (not _END.search(last.text) and first[:1].islower())
+
+
+def read_pdf(path: str) -> tuple[list[Element], list[tuple[str, str]]]:
+    """The PDF's elements in reading order (see the module docstring), and the invisible text dropped."""
+    pages, dropped = _pages(path)
+    body = _body_size(pages)
+    _drop_furniture(pages, body)
+    heights = {i: h for i, (_, h, _, _) in enumerate(pages, 1)}
+    flow: list[tuple[Block, float, bool]] = []  # (block, its run's right edge, first block of its run)
+    for width, _, lines, bullets in pages:
+        for run in _reading_order(lines, width, body):
+            right = max(ln.x1 for ln in run)
+            for i, b in enumerate(_blocks(run, bullets)):
+                flow.append((b, right, i == 0))
+    _roles([b for b, _, _ in flow], body, heights)
+
+    flow = _join_wrapped_headings(flow)
+    merged: list[Block] = []
+    footnotes: list[Block] = []
+    prev_right = 0.0
+    for b, right, first in flow:
+        if b.role == "footnote":
+            footnotes.append(b)
+            continue
+        if first and merged and _continues(merged[-1], b, prev_right):
+            merged[-1].lines += b.lines
+        else:
+            if footnotes:  # a page's footnotes follow the paragraph in which that page ends
+                merged += footnotes
+                footnotes = []
+            merged.append(b)
+        prev_right = right
+    merged += footnotes
+
+    vocab = vocabulary(ln.text for b in merged for ln in b.lines)
+    elements = []
+    for b in merged:
+        el = _element(b, vocab)
+        if el is not None:
+            elements.append(el)
+    return elements, dropped
+
+
+CATEGORY = {"heading": "Title", "body": "NarrativeText", "item": "ListItem", "footnote": "Footnote", "table": "Table"}
+
+
+def _element(b: Block, vocab: Counter[str]) -> Element | None:
+    """A block as an element: lines joined, bullet glyph dropped, the char offsets where a new page starts."""
+    raw = [(PAGE_MARK if i and ln.page != b.lines[i - 1].page else "") + ln.text for i, ln in enumerate(b.lines)]
+    turns = iter(ln.page for i, ln in enumerate(b.lines) if i and ln.page != b.lines[i - 1].page)
+    text = join_lines("\n".join(raw), vocab)
+    if b.role == "item":
+        text = text.lstrip(_BULLETS + " ")
+    breaks, out = [], []
+    for ch in text:
+        if ch == PAGE_MARK:
+            breaks.append((len(out), next(turns, b.lines[-1].page)))
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if not text.strip():
+        return None
+    return Element(CATEGORY[b.role], text, b.depth, b.lines[0].page, page_breaks=tuple(breaks), from_layout=True)
