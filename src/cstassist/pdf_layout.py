@@ -52,7 +52,7 @@ class Line:
     size: float
     bold: bool
     page: int
-    pieces: list[tuple[float, float]] = field(default_factory=list)  # (x0, x1) of each piece, for tables
+    pieces: list[tuple[float, str]] = field(default_factory=list)  # (x0, text) of each piece: a table's cells
     bullet: bool = False
 
 
@@ -142,10 +142,13 @@ def _piece(line: Any, page: int, width: float, height: float, dropped: list[tupl
     from pdfminer.layout import LTChar
 
     text, hidden, why = [], [], ""
-    chars = []
+    chars: list[Any] = []
+    cells: list[tuple[float, list[str]]] = []  # pieces split at a gap wider than a space: table cells
     for obj in line:
         if not isinstance(obj, LTChar):
             text.append(obj.get_text())
+            if cells:
+                cells[-1][1].append(obj.get_text())
             continue
         reason = ""
         if getattr(obj, "render_mode", 0) == 3:
@@ -160,6 +163,9 @@ def _piece(line: Any, page: int, width: float, height: float, dropped: list[tupl
             hidden.append(obj.get_text())
             why = why or reason
             continue
+        if not cells or (chars and obj.x0 - chars[-1].x1 > 0.8 * obj.size):
+            cells.append((obj.x0, []))
+        cells[-1][1].append(obj.get_text())
         chars.append(obj)
         text.append(obj.get_text())
     if hidden and "".join(hidden).strip():
@@ -172,7 +178,8 @@ def _piece(line: Any, page: int, width: float, height: float, dropped: list[tupl
     x0, x1 = min(c.x0 for c in chars), max(c.x1 for c in chars)
     y0 = statistics.median(c.y0 for c in chars)
     y1 = statistics.median(c.y1 for c in chars)
-    return [Line(visible, x0, x1, y0, y1, sizes.most_common(1)[0][0], bold, page, [(x0, x1)])]
+    pieces = [(cx, "".join(t).strip()) for cx, t in cells if "".join(t).strip()]
+    return [Line(visible, x0, x1, y0, y1, sizes.most_common(1)[0][0], bold, page, pieces)]
 
 
 def _body_size(pages: list[tuple[float, float, list[Line], Any]]) -> float:
@@ -204,33 +211,50 @@ def _drop_furniture(pages: list[tuple[float, float, list[Line], Any]], body: flo
         pages[i] = (width, height, kept, bullets)
 
 
-def _gutter(lines: list[Line], width: float) -> float | None:
-    """The x of a vertical gap near the middle of the page that no narrow line crosses, if there is one."""
-    narrow = [ln for ln in lines if ln.x1 - ln.x0 < width * 0.55]
-    left = [ln for ln in narrow if ln.x1 < width / 2]
-    right = [ln for ln in narrow if ln.x0 > width / 2]
-    if len(left) < 3 or len(right) < 3:
+def _gutter(lines: list[Line], width: float, body: float) -> float | None:
+    """The x of a vertical gap near the middle of the page that (almost) no line of body text crosses (a
+    heading may: it is set across the columns), with at least three lines wholly on each side of it; None
+    for a one-column page."""
+    lines = [ln for ln in lines if ln.size < body * 1.15]
+    best: tuple[int, float] | None = None
+    for step in range(int(width * 0.3), int(width * 0.7)):
+        x = float(step)
+        crossing = sum(ln.x0 < x < ln.x1 for ln in lines)
+        if best is None or crossing < best[0]:
+            best = (crossing, x)
+    if best is None or best[0] > max(1, len(lines) // 20):
         return None
-    lo, hi = max(ln.x1 for ln in left), min(ln.x0 for ln in right)
-    if hi - lo < 6 or any(ln.x0 < hi and ln.x1 > lo for ln in narrow):
+    crossing, x = best
+    # the middle of the gap: as far right as the same count of crossing lines holds
+    end = x
+    while end < width * 0.7 and sum(ln.x0 < end + 1 < ln.x1 for ln in lines) == crossing:
+        end += 1
+    x = (x + end) / 2
+    if sum(ln.x1 <= x for ln in lines) < 3 or sum(ln.x0 >= x for ln in lines) < 3:
         return None
-    return (lo + hi) / 2
+    return x
 
 
 def _merge_pieces(lines: list[Line]) -> list[Line]:
     """Pieces on one baseline (within one column) as one line, left to right."""
+    rows: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda ln: -ln.y0):
+        if rows and abs(rows[-1][0].y0 - ln.y0) < 0.4 * max(rows[-1][0].size, ln.size):
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
     out: list[Line] = []
-    for ln in sorted(lines, key=lambda ln: (-ln.y0, ln.x0)):
-        prev = out[-1] if out else None
-        if prev is not None and abs(prev.y0 - ln.y0) < 0.4 * max(prev.size, ln.size) and ln.x0 >= prev.x1 - 1:
-            prev.text = f"{prev.text} {ln.text}"
-            prev.x1 = max(prev.x1, ln.x1)
-            prev.y1 = max(prev.y1, ln.y1)
-            prev.pieces += ln.pieces
-            prev.bold = prev.bold and ln.bold
-            prev.size = max(prev.size, ln.size)
-            continue
-        out.append(ln)
+    for row in rows:
+        row.sort(key=lambda ln: ln.x0)
+        first = row[0]
+        for ln in row[1:]:
+            first.text = f"{first.text} {ln.text}"
+            first.x1 = max(first.x1, ln.x1)
+            first.y1 = max(first.y1, ln.y1)
+            first.pieces += ln.pieces
+            first.bold = first.bold and ln.bold
+            first.size = max(first.size, ln.size)
+        out.append(first)
     return out
 
 
@@ -240,7 +264,7 @@ def _reading_order(lines: list[Line], width: float, body: float) -> list[list[Li
     A band ends at a line that crosses the gutter, or at a heading with nothing beside it in the other
     column while the other column has text above and below it, or above it when nothing but headings
     follows it (a heading set across the columns, but short)."""
-    gutter = _gutter(lines, width)
+    gutter = _gutter(lines, width, body)
     if gutter is None:
         return [_merge_pieces(lines)]
 
@@ -280,13 +304,40 @@ def _has_bullet(ln: Line, bullets: list[tuple[float, float]]) -> bool:
     return any(ln.x0 - 20 <= x <= ln.x0 and ln.y0 - 1 <= y <= ln.y1 + 1 for x, y in bullets)
 
 
+def _same_columns(a: Line, b: Line) -> bool:
+    """Two lines in one size split into the same number of pieces (two or more) starting at the same x:
+    table rows."""
+    return (
+        len(a.pieces) == len(b.pieces) >= 2
+        and abs(a.size - b.size) < 0.5
+        and all(len(t) <= 40 for _, t in a.pieces + b.pieces)  # cells, not two columns of prose
+        and all(abs(p[0] - q[0]) < 3 for p, q in zip(a.pieces, b.pieces))
+    )
+
+
+def _table_rows(run: list[Line]) -> set[int]:
+    """Indexes of the lines of ``run`` that are rows of a table (two or more rows whose cells line up)."""
+    rows: set[int] = set()
+    for i in range(1, len(run)):
+        if _same_columns(run[i - 1], run[i]):
+            rows |= {i - 1, i}
+    return rows
+
+
 def _blocks(run: list[Line], bullets: list[tuple[float, float]]) -> list[Block]:
     """A run of lines (one column of one band) cut into blocks where the text changes or a gap opens."""
     blocks: list[Block] = []
-    for ln in run:
+    rows = _table_rows(run)
+    for i, ln in enumerate(run):
+        if i in rows:
+            if blocks and blocks[-1].role == "table" and i - 1 in rows:
+                blocks[-1].lines.append(ln)
+            else:
+                blocks.append(Block([ln], role="table"))
+            continue
         ln.bullet = _has_bullet(ln, bullets)
         prev = blocks[-1].lines[-1] if blocks else None
-        if prev is not None and not ln.bullet:
+        if prev is not None and not ln.bullet and blocks[-1].role != "table":
             size = max(prev.size, ln.size)
             gap = prev.y0 - ln.y1
             if gap < 0.6 * size and abs(prev.size - ln.size) < 0.5 and prev.bold == ln.bold and ln.x0 - prev.x0 < 1.5 * size:
@@ -301,6 +352,8 @@ def _roles(blocks: list[Block], body: float, heights: dict[int, float]) -> None:
     heading_sizes = sorted({round(b.size * 2) / 2 for b in blocks if b.size >= body * 1.15}, reverse=True)
     for b in blocks:
         text = " ".join(ln.text for ln in b.lines)
+        if b.role == "table":
+            continue
         if b.size >= body * 1.15 and len(text) <= 200:
             b.role, b.depth = "heading", heading_sizes.index(round(b.size * 2) / 2)
         elif b.bold and b.size >= body * 0.95 and len(text) <= 100 and not _END.search(text) and b.role != "item":
@@ -383,6 +436,9 @@ CATEGORY = {"heading": "Title", "body": "NarrativeText", "item": "ListItem", "fo
 
 def _element(b: Block, vocab: Counter[str]) -> Element | None:
     """A block as an element: lines joined, bullet glyph dropped, the char offsets where a new page starts."""
+    if b.role == "table":  # rows kept as rows, cells apart
+        text = "\n".join(" | ".join(" ".join(t.split()) for _, t in ln.pieces) for ln in b.lines)
+        return Element("Table", text, None, b.lines[0].page, from_layout=True)
     raw = [(PAGE_MARK if i and ln.page != b.lines[i - 1].page else "") + ln.text for i, ln in enumerate(b.lines)]
     turns = iter(ln.page for i, ln in enumerate(b.lines) if i and ln.page != b.lines[i - 1].page)
     text = join_lines("\n".join(raw), vocab)
