@@ -5,7 +5,8 @@ plain-text corpus. ``render_corpus`` writes the same papers in each format with 
 publisher's would look:
 
 - ``html``: a web page inside a site's chrome (header with the site name, a menu, a cookie banner, a
-  "related content" aside and a footer; the same chrome on every page of the site);
+  "related content" aside and a footer; the same chrome on every page of the site), the paper in a plain
+  ``<div>`` (no ``<main>`` or ``<article>`` to say where the content is);
 - ``docx``: a Word file (python-docx) with Heading styles, bullets, and a running header and footer;
 - ``pdf``: the page printed by headless Chromium (``--print-to-pdf``), which adds its own running header
   (date, title) and footer (file address, "n/m"); the body font has ligatures (fi, fl, ff);
@@ -110,9 +111,9 @@ def site_page(title: str, blocks: list[Block], others: list[str]) -> str:
 <div class="cookie-banner" id="cookie-consent"><p>We use cookies to make this website work and to understand how you use
 it. You can accept all cookies or manage your settings.</p><button>Accept all cookies</button><button>Manage settings</button></div>
 <div class="breadcrumbs"><a href="/">Home</a> / <a href="/knowledge">Knowledge</a></div>
-<main><article>
+<div class="content">
 {_body_html(blocks)}
-</article></main>
+</div>
 <aside class="related"><h2>Related content</h2><ul>{related}</ul>
 <p>Sign up to our newsletter for the latest news and guidance from CST.</p></aside>
 <footer class="site-footer"><p>&copy; {SITE} 2025. Charitable company limited by guarantee, registered in England,

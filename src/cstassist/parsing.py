@@ -109,6 +109,7 @@ def partition_file(path: str, kind: str) -> ParsedFile:
     from unstructured.partition.text import partition_text
 
     from .pdf_layout import read_pdf
+    from .site_chrome import content_html
 
     dropped: list[tuple[str, str]] = []
     if kind == "pdf":
@@ -125,6 +126,8 @@ def partition_file(path: str, kind: str) -> ParsedFile:
 
             html = markdown.markdown(html, extensions=["tables", "fenced_code"])  # what partition_md does
         html, dropped = visible_html(html)
+        if kind == "html":
+            html = content_html(html)  # the page's own content, not the site's header, menu, banners, footer
         raw = partition_html(text=html) if html.strip() else []
     else:
         raw = partition_text(filename=path)
