@@ -234,6 +234,7 @@ def evaluate_formats(
     try:
         with Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb) as parser:
             corpora = {fmt: render_corpus(settings.corpus_dir, root / fmt / "corpus", fmt, parser) for fmt in formats}
+            agreement = {fmt: heading_agreement(settings.corpus_dir, corpora[fmt], parser) for fmt in formats}
         for fmt, corpus in corpora.items():
             fmt_settings = settings.model_copy(update={"corpus_dir": corpus, "data_dir": root / fmt / "data"})
             assistant = open_assistant(fmt_settings, embedder=embedder)
@@ -243,32 +244,65 @@ def evaluate_formats(
                 "chunks": assistant.index.chunk_count(),
                 "unreachable": len(report["unreachable"]),
                 "passages": [text for _, texts, _, _ in assistant.index.store.iter_all() for text in texts],
+                "headings": agreement[fmt],
             }
+            results[fmt]["dirty"] = dirty_passages(results[fmt]["passages"])
     finally:
         if work is None:
             shutil.rmtree(root, ignore_errors=True)
     return results
 
 
+def heading_agreement(corpus: Path, rendered: Path, parser: Parser) -> dict[str, int]:
+    """How many of the text version's paragraphs the rendered version carries whole, and under the same
+    heading path (the first element holding the paragraph's opening words decides)."""
+    from cstassist.chunking import sections
+    from cstassist.filetypes import detect
+
+    from .gold import normalize
+
+    manifest = yaml.safe_load((rendered / MANIFEST_NAME).read_text(encoding="utf-8"))
+    original = {
+        Path(e["file"]).stem: e for e in yaml.safe_load((corpus / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
+    }
+    out = {"paragraphs": 0, "found": 0, "same_path": 0}
+    for entry in manifest.get("documents", []):
+        src = corpus / original[Path(entry["file"]).stem]["file"]
+        ref = list(sections(parser.parse(src, "markdown" if src.suffix == ".md" else "text").elements))
+        target = rendered / entry["file"]
+        got = list(sections(parser.parse(target, detect(target, max_bytes=2**30).kind).elements))
+        body = " ".join(normalize(e.text) for _, e in got)
+        for path, el in ref:
+            opening = normalize(el.text)[:60]
+            holders = [p for p, e in got if opening in normalize(e.text)]
+            out["paragraphs"] += 1
+            out["found"] += normalize(el.text) in body
+            out["same_path"] += bool(holders) and holders[0] == path
+    return out
+
+
 def format_parity(results: dict[str, dict[str, Any]], mode: str = "hybrid") -> str:
-    """A Markdown table: each format's figures (all items and held-out), and its gap to plain text."""
-    head = "| format | chunks | unreachable targets | " + " | ".join(f"{m} (all / held-out)" for m, _ in METRICS)
-    lines = [head + " | passages with furniture / ligatures / broken lines |", "|" + "---|" * (4 + len(METRICS))]
+    """A Markdown table: each format's figures (dev and held-out), the held-out gap to plain text, how many
+    of the text version's paragraphs it carries whole and under the same headings, and dirty passages."""
+    head = "| format | chunks / unreachable targets | " + " | ".join(f"{m} dev / held-out (gap)" for m, _ in METRICS)
+    head += " | paragraphs whole / same headings | passages with furniture / ligatures / broken lines |"
+    lines = [head, "|" + "---|" * (4 + len(METRICS))]
     base = results.get("text")
     for fmt, r in results.items():
-        s = r["summary"][mode]
-        held = s["by_split"].get("heldout", {})
+        split = r["summary"][mode]["by_split"]
         cells = []
         for _, key in METRICS:
-            a, h = s.get(key), held.get(key)
+            d, h = split.get("dev", {}).get(key), split.get("heldout", {}).get(key)
             gap = ""
             if base and fmt != "text" and h is not None:
                 ref = base["summary"][mode]["by_split"].get("heldout", {}).get(key)
                 gap = f" ({h - ref:+.3f})" if ref is not None else ""
-            cells.append(f"{_f(a)} / {_f(h)}{gap}")
-        dirty = dirty_passages(r["passages"])
-        cells.append(f"{dirty['furniture']} / {dirty['ligatures']} / {dirty['broken_lines']}")
-        lines.append(f"| {fmt} | {r['chunks']} | {r['unreachable']} | " + " | ".join(cells) + " |")
+            cells.append(f"{_f(d)} / {_f(h)}{gap}")
+        hd = r.get("headings") or {}
+        cells.append(f"{hd.get('found', '-')} / {hd.get('same_path', '-')} of {hd.get('paragraphs', '-')}")
+        dirty = r.get("dirty") or dirty_passages(r.get("passages", []))
+        cells.append(f"{dirty['furniture']} / {dirty['ligatures']} / {dirty['broken_lines']} of {r['chunks']}")
+        lines.append(f"| {fmt} | {r['chunks']} / {r['unreachable']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
