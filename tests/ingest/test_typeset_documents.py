@@ -145,6 +145,14 @@ def test_hidden_white_line_is_dropped_but_the_visible_sentence_saying_the_same_s
     assert any(n.endswith("typeset.pdf") for n in report.hidden_text)
 
 
+def test_invisible_and_off_page_text_is_dropped_where_it_is_and_reported(published):
+    _, report, passages, _ = published
+    text = " ".join(p.text for p in passages["typeset"])
+    assert "tell every reader" not in text and "ninety thousand" not in text
+    reported = report.dropped[next(n for n in report.dropped if n.endswith("typeset.pdf"))]
+    assert "invisible text" in reported and "off-page text" in reported and "white text" in reported
+
+
 def _paragraphs(blocks):  # type: ignore[no-untyped-def]
     path: list[tuple[int, str]] = []
     for b in blocks:
