@@ -83,7 +83,8 @@ class CitationOut(BaseModel):
     document_id: str
     title: str
     section: str
-    page: int | None
+    page: int | None = Field(None, description="The page of the quoted sentence (PDFs; null for other formats).")
+    page_end: int | None = Field(None, description="The last page of the quote: page + 1 when it turns a page.")
     published: str | None
     url: str | None
     superseded_by: str | None = Field(None, description="Id of the newer document that replaces this one, if any.")

@@ -100,7 +100,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print()
         for c in answer.citations:
             p = c.passage
-            where = ", ".join(x for x in (p.section, p.page and f"p. {p.page}", p.published) if x)
+            first, last = c.pages  # the page(s) of what the answer quotes, not where the passage starts
+            pages = first and (f"p. {first}" if last in (None, first) else f"pp. {first}-{last}")
+            where = ", ".join(x for x in (p.section, pages, p.published) if x)
             print(f"[{c.n}] {p.title}" + (f" — {where}" if where else "") + (f" <{p.url}>" if p.url else ""))
             if p.superseded_by:
                 print(f"    superseded by: {p.superseded_by_title or p.superseded_by}")

@@ -56,7 +56,7 @@ def superseded_note(p: Passage) -> str:
 def cite(n: int, p: Passage, quote: str = "") -> Citation:
     """The one place a citation is made (so what a citation carries is decided once); ``quote`` is what the
     answer quotes from ``p`` (the first quote, when it cites ``p`` more than once)."""
-    return Citation(n, p)
+    return Citation(n, p, quote)
 
 
 class Citations:
