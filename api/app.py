@@ -70,11 +70,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         swagger_ui_parameters={"validatorUrl": None},
     )
     errors.install(app)
-    for module in (routes_query, routes_docs, routes_access, routes_site, routes_admin):
-        app.include_router(module.router)
-    app.include_router(routes_admin.api)
-    app.include_router(routes_admin_insights.api)
-    app.include_router(routes_admin.fallback)
+    routers = [m.router for m in (routes_query, routes_docs, routes_access, routes_site, routes_admin)]
+    routers += [routes_admin.api, routes_admin_insights.api, routes_admin.fallback]
+    for router in routers:
+        app.include_router(router)
     cfg_for_middleware = settings or Settings()
     if cfg_for_middleware.cors_origins:
         app.add_middleware(
@@ -89,7 +88,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         metrics=metrics,
         max_body=cfg_for_middleware.limits.max_body_bytes,
         max_head=cfg_for_middleware.limits.max_header_bytes,
-        routes=list(app.router.routes),  # every route the app serves, admin included (metrics labels)
+        # every route the app serves, admin included, as the routers declare them (metrics labels; the app's own
+        # list holds FastAPI's wrappers of included routers, which carry no path)
+        routes=[r for router in routers for r in router.routes],
         # a paper upload may be as large as an ingested file (plus the form around it); nothing else may
         large_bodies={"/v1/admin/documents": int(cfg_for_middleware.limits.max_file_mb * 2**20) + 64 * 1024},
     )
