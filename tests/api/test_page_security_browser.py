@@ -118,3 +118,30 @@ def test_another_site_cannot_frame_the_demo_page_or_docs(page, live_server):
     for frame in framed:  # a blocked frame shows Chromium's error page, never the page's own content
         assert frame.locator(tid("launcher")).count() == 0 and frame.locator(".swagger-ui").count() == 0
     assert sum("frame-ancestors" in line for line in page.console_lines) == 2, page.console_lines
+
+
+HOSTILE_HOST_STYLES = """
+button { background: #d4351c !important; color: #fff !important; border: 4px dashed #000 !important;
+         font: bold 22px/1 "Courier New", monospace !important; transform: rotate(-1deg); }
+textarea, input { background: #ffef9f !important; font-size: 26px !important; }
+div { border: 1px dashed red !important; }
+"""
+
+
+def test_host_page_styles_do_not_reach_the_widget(page, live_server):
+    """The style-isolation check the demo page used to show members, as a test: aggressive host rules
+    (injected here) leave the widget, which lives in a Shadow DOM, as it was."""
+    page.goto(live_server + "/")
+    page.wait_for_selector(tid("launcher"))
+    read = """() => {
+      const root = document.querySelector('cst-assist-widget').shadowRoot;
+      const s = (sel) => getComputedStyle(root.querySelector(sel));
+      return [s('[data-testid="launcher"]').backgroundColor, s('[data-testid="launcher"]').fontFamily,
+              s('[data-testid="input"]').fontSize, s('[data-testid="panel"]').borderStyle];
+    }"""
+    before = page.evaluate(read)
+    page.add_style_tag(content=HOSTILE_HOST_STYLES)
+    assert page.evaluate("() => getComputedStyle(document.querySelector('button[data-example]')).fontFamily").startswith(
+        '"Courier New"'
+    ), "the hostile rules did not apply to the host page"
+    assert page.evaluate(read) == before
