@@ -18,7 +18,8 @@ from cstassist.locking import DataDirLock
 from cstassist.parsing import OFFLINE_ENV
 from cstassist.settings import Settings
 
-from . import errors, routes_access, routes_docs, routes_query, routes_site
+from . import errors, routes_access, routes_admin, routes_admin_insights, routes_docs, routes_query, routes_site
+from .console import Console
 from .observability import JsonFormatter, Metrics, RequestMiddleware
 from .services import Services
 
@@ -48,9 +49,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         services = Services.start(cfg, assistant)
         services.metrics = metrics
         app.state.services = services
+        app.state.console = Console(cfg, services.assistant, services.keys, lock)
         try:
             yield
         finally:
+            app.state.console.close()
             services.assistant.index.stop_watching()
             if lock:
                 lock.release()
@@ -68,8 +71,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     )
     _declare_security(app)
     errors.install(app)
-    for module in (routes_query, routes_docs, routes_access, routes_site):
+    for module in (routes_query, routes_docs, routes_access, routes_site, routes_admin):
         app.include_router(module.router)
+    app.include_router(routes_admin.api)
+    app.include_router(routes_admin_insights.api)
+    app.include_router(routes_admin.fallback)
     cfg_for_middleware = settings or Settings()
     if cfg_for_middleware.cors_origins:
         app.add_middleware(
@@ -84,7 +90,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         metrics=metrics,
         max_body=cfg_for_middleware.limits.max_body_bytes,
         max_head=cfg_for_middleware.limits.max_header_bytes,
-        routes=[r for module in (routes_query, routes_docs, routes_access, routes_site) for r in module.router.routes],
+        routes=list(app.router.routes),  # every route the app serves, admin included (metrics labels)
+        # a paper upload may be as large as an ingested file (plus the form around it); nothing else may
+        large_bodies={"/v1/admin/documents": int(cfg_for_middleware.limits.max_file_mb * 2**20) + 64 * 1024},
     )
     return app
 

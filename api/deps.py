@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated
+from dataclasses import dataclass, replace
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
 
 from cstassist.access import Caller, named_key_id
 from cstassist.errors import AccessDenied
+from cstassist.staff.sessions import COOKIE as STAFF_COOKIE
+from cstassist.staff.sessions import CSRF_HEADER, StaffOnly
 
+from .console import Console
 from .services import Services
 
 
@@ -94,3 +97,62 @@ def get_caller(request: Request, response: Response, services: ServicesDep) -> C
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+# --- staff (the console and /v1/admin) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Staff:
+    """A staff member: an admin key sent with the request, or a console session signed in with one."""
+
+    actor: str  # for the audit log: key:<id> (<name>)
+    key_id: str
+    via: Literal["key", "session"]
+    csrf: str | None = None
+
+
+def get_console(request: Request) -> Console:
+    return request.app.state.console
+
+
+ConsoleDep = Annotated[Console, Depends(get_console)]
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a request whose Origin (or, without one, Referer) names another site than this service."""
+    given = request.headers.get("origin") or request.headers.get("referer")
+    if given is None:
+        return  # not sent by a browser page; the session's CSRF header is still required
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    origin = "/".join(given.split("/", 3)[:3])
+    if origin != own:
+        raise StaffOnly("cross-site request refused (its Origin is not this service's)")
+
+
+def get_staff(request: Request, services: ServicesDep) -> Staff:
+    """The staff member calling, or 401 (no or bad credential, no live session) / 403 (a member or public key, a
+    token, a console request without its CSRF header or from another site). Every refusal costs a request."""
+    console: Console = request.app.state.console
+    given = None
+    try:
+        given = credential(request)
+        if given is not None:
+            caller = services.auth.caller(given)
+            if caller.kind != "key" or caller.scope != "admin" or caller.key_id is None:
+                raise StaffOnly("this route is for CST staff: it needs an admin key or a staff console session")
+            name = next((k.name for k in services.keys.list() if k.key_id == caller.key_id), "")
+            staff = Staff(f"key:{caller.key_id} ({name})", caller.key_id, "key")
+        else:
+            session = console.sessions.verify(request.cookies.get(STAFF_COOKIE))
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                same_origin(request)
+                console.sessions.check_csrf(session, request.headers.get(CSRF_HEADER))
+            staff = Staff(session.actor, session.key_id, "session", session.csrf)
+    except (AccessDenied, StaffOnly):
+        charge_failure(request, services, named_key_id(given))
+        raise
+    request.state.charged = True
+    services.limiter.check(f"key:{staff.key_id}")
+    return staff
+
+
+StaffDep = Annotated[Staff, Depends(get_staff)]

@@ -95,13 +95,20 @@ class RequestMiddleware:
     """Gives every request an id (X-Request-ID), enforces the header and body size limits, logs and measures it."""
 
     def __init__(
-        self, app: ASGIApp, metrics: Metrics, max_body: int, max_head: int = 16 * 1024, routes: Sequence[BaseRoute] = ()
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        max_body: int,
+        max_head: int = 16 * 1024,
+        routes: Sequence[BaseRoute] = (),
+        large_bodies: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
         self.max_head = max_head
         self.routes = routes  # the app's routes, to label a request refused before it was routed
+        self.large_bodies = large_bodies or {}  # exact path -> its own body limit (POST only: uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,9 +132,10 @@ class RequestMiddleware:
             )
             self._done(scope, code, started, rid)
             return
+        max_body = self.large_bodies.get(scope.get("path", ""), self.max_body) if scope.get("method") == "POST" else self.max_body
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            code = await self._charged(scope, send, rid) or await _too_large(send, rid, self.max_body)
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            code = await self._charged(scope, send, rid) or await _too_large(send, rid, max_body)
             self._done(scope, code, started, rid)
             return
         seen = {"bytes": 0}
@@ -136,8 +144,8 @@ class RequestMiddleware:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen["bytes"] += len(msg.get("body", b""))
-                if seen["bytes"] > self.max_body:
-                    raise _BodyTooLarge(self.max_body)
+                if seen["bytes"] > max_body:
+                    raise _BodyTooLarge(max_body)
             return msg
 
         async def send_with_id(msg: Message) -> None:
@@ -151,7 +159,7 @@ class RequestMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
-            await _too_large(send, rid, self.max_body)
+            await _too_large(send, rid, max_body)
             status["code"] = 413
         self._done(scope, status["code"], started, rid)
 

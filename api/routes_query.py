@@ -16,7 +16,7 @@ from cstassist.assistant import Reply
 from cstassist.database import DatabaseUnavailable
 
 from .deps import CallerDep, ServicesDep, session_headers
-from .schemas import ERRORS, AskIn, AskOut, CitationOut, PassageOut, SearchIn, SearchOut
+from .schemas import ERRORS, AskIn, AskOut, CitationOut, PassageOut, PointOut, SearchIn, SearchOut
 
 router = APIRouter(prefix="/v1", tags=["query"])
 log = logging.getLogger("cstassist.api")
@@ -41,6 +41,7 @@ def _payload(reply: Reply) -> dict[str, Any]:
         outcome=reply.answer.outcome,
         confidence=None if reply.answer.confidence is None else round(reply.answer.confidence, 4),
         citations=[CitationOut.of(c) for c in reply.answer.citations],
+        points=[PointOut(**p) for p in reply.answer.points],
         abstained=reply.answer.abstained,
         conversation_id=reply.conversation_id,
         answer_id=reply.answer_id,
@@ -91,6 +92,10 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
             payload["citations"],
             reply.answer.abstained,
             caller.identity,
+        )
+        # the outcome and confidence too, for the staff console's questions report
+        await run_in_threadpool(
+            request.app.state.console.questions.record, reply.answer_id, reply.answer.outcome, reply.answer.confidence
         )
     except DatabaseUnavailable:
         log.warning("database unavailable: answer %s is not recorded (feedback on it will be refused)", reply.answer_id)

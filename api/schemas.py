@@ -129,7 +129,8 @@ class CitationOut(BaseModel):
     document_id: str = Field(..., description=_DOC)
     title: str = Field(..., description="Title of the document.")
     section: str = Field(..., description=_SECTION)
-    page: int | None = Field(..., description=_PAGE)
+    page: int | None = Field(None, description="The page of the quoted sentence (PDFs; null for other formats).")
+    page_end: int | None = Field(None, description="The last page of the quote: page + 1 when it turns a page.")
     published: str | None = Field(..., description=_PUBLISHED)
     url: str | None = Field(..., description=_URL)
     superseded_by: str | None = Field(None, description=_SUPERSEDED)
@@ -139,6 +140,15 @@ class CitationOut(BaseModel):
     @classmethod
     def of(cls, c: Citation) -> CitationOut:
         return cls(**c.as_dict())
+
+
+class PointOut(BaseModel):
+    text: str = Field(..., description="One or two sentences quoted from the cited passage (or a section heading).")
+    n: int = Field(..., description="The citation number (`citations[].n`) the point is quoted from.")
+    label: str = Field("", description="The section heading the point comes under, where it helps.")
+    document_id: str = Field(..., description=_DOC)
+    section: str = Field(..., description=_SECTION)
+    title: str = Field(..., description="Title of the document the point is quoted from.")
 
 
 class AskOut(BaseModel):
@@ -153,6 +163,11 @@ class AskOut(BaseModel):
         None, description="The answerability model's probability (0-1) that the top passages answer the question."
     )
     citations: list[CitationOut] = Field(..., description="The passages the answer cites, in [n] order; empty for none.")
+    points: list[PointOut] = Field(
+        default_factory=list,
+        description="A broad question's composed answer: its key points (also in `answer`, one per line after the lead), "
+        "each with its citation number `n`; empty for a one-fact answer.",
+    )
     abstained: bool = Field(..., description="True when outcome is not `answer` (kept for clients written before outcomes).")
     conversation_id: str = Field(..., description="Send it back as conversation_id to ask a follow-up in this conversation.")
     answer_id: str = Field(..., description="Identifies this answer for POST /v1/feedback.")

@@ -150,7 +150,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     keys = sub.add_parser("keys", help="API keys for the member portal").add_subparsers(dest="keys_command", required=True)
     p = keys.add_parser("create", help="create a key (its secret is printed once)")
     p.add_argument("--name", required=True, help="who the key is for, e.g. portal")
-    p.add_argument("--scope", choices=["public", "members"], default="members")
+    p.add_argument(
+        "--scope", choices=["public", "members", "admin"], default="members", help="admin: CST staff, for the console at /admin"
+    )
     p.set_defaults(func=cmd_keys_create)
     keys.add_parser("list", help="list keys (never their secrets)").set_defaults(func=cmd_keys_list)
     p = keys.add_parser("revoke", help="revoke a key by id or name")

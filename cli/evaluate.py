@@ -54,6 +54,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _from_feedback(args, items)
     if args.beir:
         return _beir(args)
+    if args.formats:
+        return _formats(args, items)
     return _gold(args, items)
 
 
@@ -106,6 +108,39 @@ def _beir(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"beir-{Path(args.beir).name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(f"\nreport: {path}")
+    return 0
+
+
+def _format_names(text: str) -> tuple[str, ...]:
+    from cstassist.evals.formats import FORMATS
+
+    names = tuple(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
+    if not names or any(f not in FORMATS for f in names):
+        raise argparse.ArgumentTypeError(f"formats are a comma-separated list of {', '.join(FORMATS)}")
+    return names
+
+
+def _formats(args: argparse.Namespace, items) -> int:  # type: ignore[no-untyped-def]
+    from cstassist.evals import EvalOptions
+    from cstassist.evals.formats import evaluate_formats, format_parity
+
+    settings = _eval_settings(args)
+    mode = args.modes[0]
+    options = EvalOptions(k=args.k, modes=(mode,))
+    work = Path(args.formats_dir).expanduser().resolve() if args.formats_dir else None
+    try:
+        results = evaluate_formats(settings, items, args.formats, work, options)
+    except (OSError, ValueError) as exc:
+        print(f"cstassist eval --formats: {exc}", file=sys.stderr)
+        return 2
+    print(f"== {mode}, k={args.k}: the bundled corpus in each format (gap to text on the held-out part)\n")
+    print(format_parity(results, mode))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"formats-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    slim = {f: {k: v for k, v in r.items() if k != "passages"} for f, r in results.items()}
+    path.write_text(json.dumps(slim, indent=1), encoding="utf-8")
     print(f"\nreport: {path}")
     return 0
 
@@ -190,6 +225,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--beir", metavar="DIR", help="retrieval metrics on a BEIR-format dataset instead of the gold set")
     p.add_argument("--beir-data-dir", help="keep the BEIR index here and reuse it next time (default: a temporary folder)")
     p.add_argument("--beir-split", default="test", help="qrels split (default test)")
+    p.add_argument(
+        "--formats",
+        type=lambda t: _format_names(t),
+        help="format parity: render the corpus as text,html,docx,pdf,pdf2col (any of them), ingest and evaluate "
+        "each in its own folder with the first of --modes, and print them side by side",
+    )
+    p.add_argument("--formats-dir", help="keep the rendered corpora and indexes here (default: a temporary folder)")
     p.add_argument(
         "--from-feedback",
         metavar="FILE.jsonl",

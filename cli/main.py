@@ -89,12 +89,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     answer = reply.answer
     confidence = "" if answer.confidence is None else f", confidence {answer.confidence:.2f}"
     print(f"[{OUTCOME_LABELS[answer.outcome]}{confidence}]")
-    print(answer.text)
+    if answer.points:  # a composed answer: the lead, then its key points as a numbered list
+        print(answer.text.split("\n- ", 1)[0])
+        for i, point in enumerate(answer.points, 1):
+            label = f"{point['label']}: " if point.get("label") else ""
+            print(f"  {i}. {label}{point['text']} [{point['n']}]")
+    else:
+        print(answer.text)
     if answer.citations:
         print()
         for c in answer.citations:
             p = c.passage
-            where = ", ".join(x for x in (p.section, p.page and f"p. {p.page}", p.published) if x)
+            first, last = c.pages  # the page(s) of what the answer quotes, not where the passage starts
+            pages = first and (f"p. {first}" if last in (None, first) else f"pp. {first}-{last}")
+            where = ", ".join(x for x in (p.section, pages, p.published) if x)
             print(f"[{c.n}] {p.title}" + (f" — {where}" if where else "") + (f" <{p.url}>" if p.url else ""))
             if p.superseded_by:
                 print(f"    superseded by: {p.superseded_by_title or p.superseded_by}")

@@ -20,7 +20,7 @@ GRID = tuple(round(i * 0.01, 2) for i in range(0, 101))
 def sweep(records: list[dict[str, Any]], grid: tuple[float, ...] = GRID, current: float | None = None) -> dict[str, Any]:
     """Answer rate (answerable) and false-answer rate (unanswerable) at each threshold on the confidence."""
     answerable = [r["confidence"] for r in records if r["kind"] == "answerable" and r.get("confidence") is not None]
-    unanswerable = [r["confidence"] for r in records if r["kind"] != "answerable" and r.get("confidence") is not None]
+    unanswerable = [r["confidence"] for r in records if r["kind"] == "unanswerable" and r.get("confidence") is not None]
     rows = [
         {
             "threshold": t,

@@ -47,6 +47,7 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "similarity+absence": SIMILARITY + ("oov_share", "names_absent", "figure_missing"),
     "similarity+focus": SIMILARITY + ("focus_drop", "focus_drop2"),
     "similarity+focus+absence": SIMILARITY + ("focus_drop", "focus_drop2", "oov_share", "names_absent", "figure_missing"),
+    "similarity+absence+scope": SIMILARITY + ("oov_share", "names_absent", "figure_missing", "scope"),
 }
 DEFAULT_FEATURES = "similarity+absence"
 MAX_FALSE_ANSWER = 0.10
@@ -63,7 +64,7 @@ class Fit:
 
 def _xy(records: list[dict[str, Any]], features: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[r["signals"][f] for f in features] for r in records], dtype=np.float64)
-    y = np.array([r["kind"] == "answerable" for r in records], dtype=int)
+    y = np.array([r["kind"] != "unanswerable" for r in records], dtype=int)  # broad questions are answerable too
     return x, y
 
 
@@ -190,7 +191,7 @@ def held_out(model: Model, records: list[dict[str, Any]]) -> dict[str, Any]:
     from cstassist.answerability import Signals
 
     p = np.array([model.probability(Signals(r["signals"])) for r in records])
-    y = np.array([r["kind"] == "answerable" for r in records], dtype=int)
+    y = np.array([r["kind"] != "unanswerable" for r in records], dtype=int)  # broad questions are answerable too
     out = rates(p, y, model.answer_at)
     out["related_or_better_answerable"] = round(float(np.mean(p[y == 1] >= model.related_at)), 4)
     out["n"] = {"answerable": int(y.sum()), "unanswerable": int((1 - y).sum())}
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     records, gold = _records(args.report)
     dev = [r for r in records if r.get("split", "dev") == "dev"]
     heldout = [r for r in records if r.get("split") == "heldout"]
-    print(f"dev: {len(dev)} items ({sum(r['kind'] == 'answerable' for r in dev)} answerable); held out: {len(heldout)}")
+    print(f"dev: {len(dev)} items ({sum(r['kind'] != 'unanswerable' for r in dev)} answerable); held out: {len(heldout)}")
     names = sorted(FEATURE_SETS) if args.compare else [args.features]
     chosen = None
     for name in names:
@@ -248,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             "gold_sha256": gold.get("sha256"),
             "features": args.features,
             "dev": {
-                "answerable": int(sum(r["kind"] == "answerable" for r in dev)),
-                "unanswerable": int(sum(r["kind"] != "answerable" for r in dev)),
+                "answerable": int(sum(r["kind"] != "unanswerable" for r in dev)),
+                "unanswerable": int(sum(r["kind"] == "unanswerable" for r in dev)),
             },
             "cv": {k: v for k, v in result.cv.items() if k != "oof"},
             "held_out": ho,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_GOLD = DATA_DIR / "gold.jsonl"
-KINDS = ("answerable", "unanswerable")
+KINDS = ("answerable", "unanswerable", "broad")
 SPLITS = ("dev", "heldout")
 
 
@@ -61,6 +61,18 @@ class GoldItem:
     split: str = "dev"  # "dev" (fitting and tuning) or "heldout" (reported apart, never fitted on)
     category: str | None = None  # unanswerable items: off-topic, uncovered or near-miss
     absent: tuple[str, ...] = ()  # unanswerable items: key terms an answer would need (checked absent)
+    # broad items: the points CST's papers make in answer, each as alternative phrases (any one states it)
+    key_points: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def broad(self) -> bool:
+        return self.kind == "broad"
+
+    def points_stated(self, text: str) -> list[bool]:
+        """For each key point, whether ``text`` (an answer without its ``[n]`` markers) states one of its phrases,
+        compared as evidence is (whitespace collapsed, case ignored)."""
+        haystack = normalize(text)
+        return [any(normalize(a) in haystack for a in alts) for alts in self.key_points]
 
     @property
     def answerable(self) -> bool:
@@ -87,6 +99,7 @@ class GoldItem:
             "split": self.split,
             "category": self.category,
             "absent": list(self.absent),
+            **({"key_points": [list(k) for k in self.key_points]} if self.broad else {}),
         }
 
 
@@ -113,6 +126,7 @@ def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldItem]:
                 split=str(raw.get("split") or "dev"),
                 category=raw.get("category"),
                 absent=tuple(raw.get("absent") or ()),
+                key_points=tuple(tuple(str(a) for a in k) for k in raw.get("key_points") or ()),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise GoldError(f"{path}:{lineno}: not a gold item ({exc})") from exc
@@ -124,6 +138,8 @@ def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldItem]:
             raise GoldError(f"{path}:{lineno}: duplicate id {item.id!r}")
         if item.answerable and (not item.documents or not item.evidence):
             raise GoldError(f"{path}:{lineno}: answerable item {item.id!r} needs documents and evidence")
+        if item.broad and not item.key_points:
+            raise GoldError(f"{path}:{lineno}: broad item {item.id!r} needs key_points")
         if item.follow_up_of is not None and item.follow_up_of not in seen:
             raise GoldError(f"{path}:{lineno}: {item.id!r} follows {item.follow_up_of!r}, which is not earlier in the file")
         seen[item.id] = item

@@ -87,7 +87,8 @@ def evaluate(
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else None,
             "items": len(items),
             "answerable": sum(i.answerable for i in items),
-            "unanswerable": sum(not i.answerable for i in items),
+            "unanswerable": sum(i.kind == "unanswerable" for i in items),
+            "broad": sum(i.broad for i in items),
         },
         "k": options.k,
         "modes": list(options.modes),
@@ -140,16 +141,16 @@ def run_mode(assistant: Assistant, items: list[GoldItem], mode: Mode, options: E
         record = score_retrieval(item, query, passages, options.k)
         record["search_ms"] = round(search_ms, 2)
         # the answerability signals of the same top passages the answer was judged on (what evals/answerability.py fits)
-        verdict = assistant.verdict(
-            item.question.strip(), query, passages[: options.k], Filters.from_request(None, options.audiences), every_signal=True
-        )
+        flt = Filters.from_request(None, options.audiences)
+        _, known = assistant.expand_query(query, flt)  # the glossary terms the live answer was judged knowing
+        verdict = assistant.verdict(item.question.strip(), query, passages[: options.k], flt, every_signal=True, known=known)
         record["confidence"] = round(verdict.probability, 5)
         record["signals"] = {k: round(v, 5) for k, v in verdict.signals.items()}
         if reply_answer is not None:
             record["answer"] = score_answer(item, reply_answer)
             record["ask_ms"] = round(ask_ms or 0.0, 2)
             record["abstained"] = reply_answer.abstained
-            record["abstention_correct"] = reply_answer.abstained != item.answerable
+            record["abstention_correct"] = reply_answer.abstained == (item.kind == "unanswerable")
             record["outcome"] = reply_answer.outcome
         records.append(record)
     return records
@@ -213,6 +214,10 @@ def score_retrieval(item: GoldItem, query: str, passages: list[Passage], k: int)
             for p, c in zip(passages, cov)
         ],
     }
+    if item.broad:
+        # what the answer could state at best: the key points the top passages hold between them
+        record["key_points_top3"] = _points_share(item, passages[:3])
+        record["key_points_top10"] = _points_share(item, passages[:10])
     if item.answerable:
         record.update(
             first_hit_rank=metrics.first_hit_rank(cov, k),
@@ -221,6 +226,11 @@ def score_retrieval(item: GoldItem, query: str, passages: list[Passage], k: int)
             ndcg=round(metrics.binary_ndcg(cov, len(targets), NDCG_AT), 4),
         )
     return record
+
+
+def _points_share(item: GoldItem, passages: list[Passage]) -> float:
+    stated = item.points_stated("\n".join(p.text for p in passages))
+    return sum(stated) / len(stated) if stated else 0.0
 
 
 def score_answer(item: GoldItem, answer: Answer) -> dict[str, Any]:
@@ -236,6 +246,7 @@ def score_answer(item: GoldItem, answer: Answer) -> dict[str, Any]:
     ]
     text = metrics.strip_markers(answer.text)
     answered = not answer.abstained
+    points = item.points_stated(text) if item.broad else []
     return {
         "text": answer.text,
         "abstained": answer.abstained,
@@ -255,10 +266,16 @@ def score_answer(item: GoldItem, answer: Answer) -> dict[str, Any]:
         else None,
         "citation_precision": metrics.mean(c["relevant"] for c in cited) if item.answerable and answered and cited else None,
         "markers_resolve": metrics.markers_resolve(answer.text, (c.n for c in answer.citations)) if answered else None,
+        # broad questions, strict like evidence_in_text: the key points stated in what the member reads
+        "points_stated": points,
+        "key_point_recall": metrics.key_point_recall(points) if item.broad else None,
+        "words": len(text.split()),
     }
 
 
 def question_type(item: GoldItem) -> str:
+    if item.broad:
+        return "broad"
     if not item.answerable:
         return "unanswerable"
     if item.follow_up_of:
@@ -282,7 +299,9 @@ def summarize(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
 def summarize_records(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
     """The headline numbers of a set of records (None where nothing was measured)."""
     ans = [r for r in records if r["kind"] == "answerable"]
-    una = [r for r in records if r["kind"] != "answerable"]
+    una = [r for r in records if r["kind"] == "unanswerable"]
+    broad = [r for r in records if r["kind"] == "broad"]
+    broad_asked = [r for r in broad if "answer" in r]
     asked = [r for r in records if "answer" in r]
     out: dict[str, Any] = {
         "answerable": len(ans),
@@ -299,15 +318,24 @@ def summarize_records(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "evidence_in_answer_text": metrics.mean(
             r["answer"]["evidence_in_text"] for r in asked if r["kind"] == "answerable" and r["outcome"] == "answer"
         ),
-        "false_answer_rate": metrics.mean(r["outcome"] == "answer" for r in asked if r["kind"] != "answerable"),
-        "unanswerable_related": metrics.mean(r["outcome"] == "related" for r in asked if r["kind"] != "answerable"),
-        "unanswerable_none": metrics.mean(r["outcome"] == "none" for r in asked if r["kind"] != "answerable"),
-        "abstention_accuracy": metrics.mean(r["abstained"] for r in asked if r["kind"] != "answerable"),
+        "false_answer_rate": metrics.mean(r["outcome"] == "answer" for r in asked if r["kind"] == "unanswerable"),
+        "unanswerable_related": metrics.mean(r["outcome"] == "related" for r in asked if r["kind"] == "unanswerable"),
+        "unanswerable_none": metrics.mean(r["outcome"] == "none" for r in asked if r["kind"] == "unanswerable"),
+        "abstention_accuracy": metrics.mean(r["abstained"] for r in asked if r["kind"] == "unanswerable"),
         "false_abstention": metrics.mean(r["abstained"] for r in asked if r["kind"] == "answerable"),
         "search_ms_p50": metrics.percentile([r["search_ms"] for r in records], 50),
         "search_ms_p95": metrics.percentile([r["search_ms"] for r in records], 95),
         "ask_ms_p50": metrics.percentile([r["ask_ms"] for r in asked], 50),
         "ask_ms_p95": metrics.percentile([r["ask_ms"] for r in asked], 95),
+        "broad": len(broad),
+        # broad questions: key-point recall (strict, answer text only), the share given at least half their key
+        # points, and the ceiling retrieval leaves (key points held by the top 3 / top 10 passages)
+        "key_point_recall": metrics.mean(r["answer"]["key_point_recall"] for r in broad_asked),
+        "broad_half_points": metrics.mean(metrics.half_stated(r["answer"]["points_stated"]) for r in broad_asked),
+        "broad_answer_rate": metrics.mean(r["outcome"] == "answer" for r in broad_asked),
+        "broad_words_p50": metrics.percentile([r["answer"]["words"] for r in broad_asked], 50),
+        "key_points_top3": metrics.mean(r["key_points_top3"] for r in broad),
+        "key_points_top10": metrics.mean(r["key_points_top10"] for r in broad),
         "by_type": {},
     }
     for kind in ("single-document", "multi-document", "follow-up"):

@@ -92,6 +92,16 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub("", text)
 
 
+def key_point_recall(stated: Sequence[bool]) -> float:
+    """Share of a broad question's key points that its answer states (``GoldItem.points_stated``)."""
+    return sum(stated) / len(stated) if stated else 0.0
+
+
+def half_stated(stated: Sequence[bool]) -> bool:
+    """The answer states at least half of the question's key points."""
+    return bool(stated) and 2 * sum(stated) >= len(stated)
+
+
 def mean(values: Iterable[float | bool | None]) -> float | None:
     """Mean of the values that are not None; None when there are none."""
     vals = [float(v) for v in values if v is not None]

@@ -32,13 +32,26 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("citations_resolve", "citations resolve", "rate"),
     ("abstention_accuracy", "abstention accuracy", "rate"),
     ("false_abstention", "false abstention", "low"),
+    ("key_point_recall", "key-point recall (broad)", "rate"),
+    ("broad_half_points", "half the points (broad)", "rate"),
+    ("broad_answer_rate", "answered (broad)", "rate"),
+    ("key_points_top3", "key points in top 3", "rate"),
+    ("key_points_top10", "key points in top 10", "rate"),
     ("search_ms_p50", "search p50 ms", "ms"),
     ("search_ms_p95", "search p95 ms", "ms"),
     ("ask_ms_p50", "ask p50 ms", "ms"),
     ("ask_ms_p95", "ask p95 ms", "ms"),
 )
 _KIND = {key: kind for key, _, kind in METRICS}
-SPLIT_KEYS = ("hit_at_1", "recall_at_k", "answer_rate", "evidence_in_answer_text", "false_answer_rate")
+SPLIT_KEYS = (
+    "hit_at_1",
+    "recall_at_k",
+    "answer_rate",
+    "evidence_in_answer_text",
+    "false_answer_rate",
+    "key_point_recall",
+    "broad_half_points",
+)
 
 
 def _thresholds(report: dict[str, Any]) -> str:
@@ -64,13 +77,15 @@ def format_table(report: dict[str, Any]) -> str:
         f"gold: {g['items']} items ({g['answerable']} answerable, {g['unanswerable']} unanswerable), k={k}, "
         f"answer_at={_thresholds(report)}, answerer={report['answerer']}"
     )
-    lines = [head, f"{'metric':<22}" + "".join(f"{m:>10}" for m in modes)]
+    if g.get("broad"):
+        head = head.replace(" unanswerable)", f" unanswerable, {g['broad']} broad)", 1)
+    lines = [head, f"{'metric':<26}" + "".join(f"{m:>10}" for m in modes)]
     lines.append("-" * len(lines[-1]))
     for key, _, _ in METRICS:
         values = [report["summary"][m].get(key) for m in modes]
         if all(v is None for v in values):
             continue
-        lines.append(f"{label(key, k):<22}" + "".join(f"{fmt(v, key):>10}" for v in values))
+        lines.append(f"{label(key, k):<26}" + "".join(f"{fmt(v, key):>10}" for v in values))
     for split, group in report["summary"][modes[0]].get("by_split", {}).items():
         lines.append(
             f"{modes[0]} {split} ({group['answerable']} answerable, {group['unanswerable']} unanswerable): "
@@ -168,6 +183,8 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
         parts.append(_abstention_chart(report))
     parts.append(_by_type_table(report))
     parts.append("<h2>Answerability curve</h2>" + _sweep_section(report))
+    if report["gold"].get("broad"):
+        parts.append("<h2>Broad questions</h2>" + _broad_table(report, modes[0]))
     parts.append(
         "<h2>Misses</h2><p>Answerable questions whose evidence was not in the top "
         f"{k}, with what was retrieved instead (a green row carries evidence, but below rank {k}); "
@@ -285,6 +302,28 @@ def _sweep_section(report: dict[str, Any]) -> str:
             )
         )
     return "".join(out)
+
+
+def _broad_table(report: dict[str, Any], mode: str) -> str:
+    """Each broad question: how many of its key points the answer states (strict), and which it misses."""
+    rows = []
+    for r in report["questions"][mode]:
+        if r["kind"] != "broad" or "answer" not in r:
+            continue
+        a = r["answer"]
+        stated = a["points_stated"]
+        missed = [i + 1 for i, ok in enumerate(stated) if not ok]
+        rows.append(
+            f"<tr class='{'hit' if sum(stated) * 2 >= len(stated) else 'miss'}'><td>{escape(r['id'])}</td>"
+            f"<td>{escape(r['question'])}</td><td>{escape(r['outcome'])}</td><td class='num'>{sum(stated)}/{len(stated)}</td>"
+            f"<td class='num'>{fmt(r.get('key_points_top3'))}</td><td class='num'>{a['words']}</td>"
+            f"<td>{escape(', '.join(map(str, missed)) or '-')}</td><td>{escape(a['text'][:400])}</td></tr>"
+        )
+    return (
+        f"<p>{mode}: key points stated in the answer text (strict), the share the top 3 passages hold, the answer's "
+        "words, and the numbers of the key points it misses.</p><table><tr><th>id</th><th>question</th><th>outcome</th>"
+        "<th>points</th><th>top 3</th><th>words</th><th>missed</th><th>answer</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def _misses(report: dict[str, Any], mode: str) -> str:

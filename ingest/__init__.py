@@ -1,5 +1,5 @@
 """The ingest pipeline: files -> parsed, chunked, embedded passages in the index."""
 
-from .pipeline import IngestReport, ingest
+from .pipeline import IngestReport, SourceFile, ingest, ingest_sources
 
-__all__ = ["IngestReport", "ingest"]
+__all__ = ["IngestReport", "SourceFile", "ingest", "ingest_sources"]

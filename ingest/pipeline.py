@@ -23,6 +23,7 @@ from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title, red
 from cstassist.embedding import Embedder, create_embedder
 from cstassist.errors import CSTAssistError
 from cstassist.filetypes import detect
+from cstassist.glossary import GLOSSARY_NAME, save_learned
 from cstassist.index import Index
 from cstassist.lexical import index_text
 from cstassist.locking import DataDirLock
@@ -87,7 +88,7 @@ def collect(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Path]]:
                 if (
                     f.is_file()
                     and not f.is_symlink()
-                    and f.name != MANIFEST_NAME
+                    and f.name not in (MANIFEST_NAME, GLOSSARY_NAME)
                     and not any(part.startswith(".") for part in f.relative_to(p).parts)
                 ):
                     files.append(SourceFile(f, rel, manifest.get(rel)))
@@ -148,6 +149,35 @@ def ingest(
             return _ingest(paths, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
 
 
+def ingest_sources(
+    files: Sequence[SourceFile],
+    settings: Settings,
+    *,
+    index: Index,
+    embedder: Embedder,
+    force: bool = False,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> IngestReport:
+    """Ingest exactly ``files`` (each with its manifest entry; no folder scan, nothing pruned) into ``index``.
+
+    For a process that already holds the data directory for writing: the serving process ingesting a staff
+    upload into the index it serves (``DataDirLock.exclusively``), whose BM25 index this refreshes in place, so
+    the paper answers questions as soon as this returns. ``force`` re-parses files that have not changed;
+    ``on_progress(fraction, stage)`` hears each step. Takes the database writer lock like ``ingest``."""
+    with index.db.writer_lock("ingest"):
+        return _ingest_files(
+            list(files),
+            [],
+            settings,
+            prune=False,
+            index=index,
+            embedder=embedder,
+            on_failure=None,
+            force=force,
+            on_progress=on_progress,
+        )
+
+
 def _ingest(
     paths: Sequence[Path] | None,
     settings: Settings,
@@ -157,12 +187,27 @@ def _ingest(
     embedder: Embedder | None,
     on_failure: Callable[[str, str], None] | None,
 ) -> IngestReport:
-    started = time.perf_counter()
-    report = IngestReport()
     if prune is None:
         prune = not paths
-    paths = list(paths) if paths else [settings.corpus_dir]
-    files, roots = collect(paths)
+    files, roots = collect(list(paths) if paths else [settings.corpus_dir])
+    return _ingest_files(files, roots, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
+
+
+def _ingest_files(
+    files: list[SourceFile],
+    roots: list[Path],
+    settings: Settings,
+    *,
+    prune: bool,
+    index: Index,
+    embedder: Embedder | None,
+    on_failure: Callable[[str, str], None] | None,
+    force: bool = False,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    step = on_progress or (lambda fraction, stage: None)
     index.store.migrate_legacy()  # under the exclusive lock that ingest() holds
     ledger = index.ledger
     rows = ledger.rows()
@@ -179,7 +224,7 @@ def _ingest(
             changed = True
 
     bar = _progress(len(files), "ingest")
-    work, seen = _plan(files, ledger, settings, report, on_failure, bar)
+    work, seen = _plan(files, ledger, settings, report, on_failure, bar, force)
     failed = {name for name, _ in report.failed}
     _embedder = embedder
     parser: Parser | None = None
@@ -190,6 +235,7 @@ def _ingest(
             parser.submit(work[0].sf.path, work[0].kind)
         for i, w in enumerate(work):
             name, doc_id = str(w.sf.path), w.sf.document_id
+            step(0.1 + 0.7 * i / len(work), f"parsing {w.sf.relative}")
             try:
                 parsed: ParsedFile | None = parser.receive()  # type: ignore[union-attr]
                 reason = ""
@@ -209,6 +255,7 @@ def _ingest(
             )
             if _embedder is None:
                 _embedder = create_embedder(settings.embedding)
+            step(0.1 + 0.7 * (i + 0.5) / len(work), f"embedding {len(chunks)} passages of {w.sf.relative}")
             vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
             windows = embed_windows(_embedder, [c.text for c in chunks]) if settings.embedding.windows else None
             notes = [parsed.dropped_summary()] if parsed.dropped else []
@@ -267,8 +314,10 @@ def _ingest(
         begin_change()
         _sweep_orphans(index)
     if changed or interrupted or index.lexical_stale():
+        step(0.85, "refreshing the keyword index")
         ledger.bump_generation()
         index.rebuild_lexical()
+        save_learned(index.store, settings.data_dir, ledger.generation)  # the acronyms the papers define
     for name, kept in unreported.items():  # files this run found unchanged: the killed run's notes still stand
         if name not in report.unchanged:
             continue
@@ -290,6 +339,7 @@ def _plan(
     report: IngestReport,
     on_failure: Callable[[str, str], None] | None,
     bar: Any,
+    force: bool = False,
 ) -> tuple[list[_Work], dict[str, str]]:
     """First pass, no parsing: skip unchanged files, refuse bad ones by their bytes, list the rest.
 
@@ -317,7 +367,8 @@ def _plan(
             st = sf.path.stat()
             settings_fp = hashlib.sha256(((sf.entry.fingerprint if sf.entry else "") + model_id).encode()).hexdigest()[:16]
             if (
-                row
+                not force
+                and row
                 and row.status == "done"
                 and (row.size, row.mtime_ns, row.source) == (st.st_size, st.st_mtime_ns, name)
                 and row.fingerprint.endswith("|" + settings_fp)
@@ -326,7 +377,7 @@ def _plan(
                 report.unchanged.append(name)
                 continue
             fingerprint = _sha256(sf.path) + "|" + settings_fp
-            if row and row.status == "done" and row.fingerprint == fingerprint and row.source == name:
+            if not force and row and row.status == "done" and row.fingerprint == fingerprint and row.source == name:
                 bar.update(1)
                 ledger.touch(doc_id, st.st_size, st.st_mtime_ns)
                 report.unchanged.append(name)

@@ -264,6 +264,7 @@
     ".msg-assistant { align-items: stretch; }",
     ".msg-assistant .bubble { padding: 11px 14px; background: #fff; color: #1f2937; border: 1px solid #dde3ec; border-radius: 14px 14px 14px 4px; }",
     ".answer { white-space: pre-wrap; overflow-wrap: anywhere; }",
+    ".points { margin: 6px 0 0; padding-left: 20px; } .points li { margin: 3px 0; overflow-wrap: anywhere; } .points .marker { color: #4a5568; }",
     ".msg-assistant[data-abstained='true'] .bubble { background: #fffaf0; border-color: #ecd39b; border-left: 4px solid #b7791f; }",
     ".msg-assistant[data-outcome='related'] .bubble { background: #f3f8fd; border-color: #b9d3ee; border-left: 4px solid #2b6cb0; }",
     ".msg-assistant[data-outcome='related'] .abstain-label { color: #1e4e8c; }",
@@ -613,6 +614,13 @@
     var stick = isNearBottom();
     var answer = typeof data.answer === "string" ? data.answer : this.text.data;
     this.answer.textContent = answer;
+    // a composed answer (broad question): the lead as prose, its key points as a list
+    var points = Array.isArray(data.points) ? data.points.filter(function (p) { return p && typeof p.text === "string"; }) : [];
+    if (data.outcome === "answer" && points.length) {
+      var cut = answer.indexOf("\n- ");
+      this.answer.textContent = cut >= 0 ? answer.slice(0, cut) : answer;
+      this.bubble.insertBefore(renderPoints(points), this.answer.nextSibling);
+    }
 
     // outcome: answer | related (no direct answer; the closest guidance) | none (nothing relevant)
     var outcome = data.outcome === "answer" || data.outcome === "related" || data.outcome === "none"
@@ -655,6 +663,18 @@
     this.node.setAttribute("data-state", "error");
     scrollToBottom(false);
   };
+
+  function renderPoints(points) {
+    var list = el("ul", { className: "points", "data-testid": "answer-points" });
+    points.forEach(function (p) {
+      var parts = [];
+      if (typeof p.label === "string" && p.label) parts.push(el("strong", { text: p.label + ": " }));
+      parts.push(el("span", { text: p.text }));
+      if (typeof p.n === "number") parts.push(el("span", { className: "marker", text: " [" + p.n + "]" }));
+      list.appendChild(el("li", { "data-testid": "answer-point" }, parts));
+    });
+    return list;
+  }
 
   function renderCitations(citations, heading) {
     var list = el("ul", { className: "chips" });

@@ -48,13 +48,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 FIELDS = ["id", "question", "kind", "documents", "evidence", "follow_up_of", "category", "absent", "split"]
-KINDS = {"answerable", "unanswerable"}
+KINDS = {"answerable", "unanswerable", "broad"}
+BROAD_FIELD = "key_points"  # the tenth field, on broad items only
+KEY_POINTS = (3, 6)  # key points per broad item
 SPLITS = {"dev", "heldout"}
 CATEGORIES = {"off-topic", "uncovered", "near-miss"}
 MAX_ABSENT = 4  # key terms per unanswerable item
 MAX_TERM_WORDS = 4  # words per key term
 WINDOW = 2  # sentences: a single sentence and every run of this many consecutive sentences are checked
-ID_RE = {"q": re.compile(r"^q\d{3,}$"), "f": re.compile(r"^f\d{3,}$"), "u": re.compile(r"^u\d{3,}$")}
+ID_RE = {
+    "q": re.compile(r"^q\d{3,}$"),
+    "f": re.compile(r"^f\d{3,}$"),
+    "u": re.compile(r"^u\d{3,}$"),
+    "b": re.compile(r"^b\d{3,}$"),
+}
 MARKUP_RE = re.compile(r"[*#|\[\]]")
 COPY_RUN = 5  # a question sharing this many consecutive words with its evidence is flagged
 
@@ -132,6 +139,43 @@ def sentence_windows(sents_by_doc):
                     yield d, " ".join(sents[i : i + n])
 
 
+def fold_key(line):
+    """A corpus line as a key point is looked for in it: markdown symbols and link targets removed, whitespace
+    collapsed, lower-cased (what the parsed passage, and so an answer quoting it, reads)."""
+    return " ".join(MARKUP_RE.sub(" ", LINK_RE.sub(" ", line)).split()).lower()
+
+
+def check_broad(o, tag, raw, stripped_lines, errors):
+    """A broad item: no evidence, no follow-up, no category/absent; 3-6 key points, each a list of alternative
+    phrases, every phrase stated within one line of one of the item's documents."""
+    docs, kps = o["documents"], o.get(BROAD_FIELD)
+    if o["evidence"] or o["follow_up_of"] is not None or o["category"] is not None or o["absent"] != []:
+        errors.append(f'{tag}: broad item needs "evidence": [], "follow_up_of": null, "category": null, "absent": []')
+    unknown = [d for d in docs if d not in raw]
+    if not docs or unknown:
+        errors.append(f"{tag}: broad item needs known documents (unknown: {unknown})")
+        return
+    lo, hi = KEY_POINTS
+    if not isinstance(kps, list) or not lo <= len(kps) <= hi:
+        errors.append(f"{tag}: broad item needs {lo}-{hi} key points in {BROAD_FIELD!r}")
+        return
+    used = set()
+    for kp in kps:
+        if not isinstance(kp, list) or not kp or not all(isinstance(a, str) and a.strip() for a in kp):
+            errors.append(f"{tag}: each key point is a non-empty list of phrases (alternatives): {kp!r}")
+            continue
+        for alt in kp:
+            a = " ".join(alt.split()).lower()
+            where = [d for d in docs if any(a in ln for ln in stripped_lines[d])]
+            if not where:
+                errors.append(f"{tag}: key point {alt!r} is not stated within one line of {docs}")
+            if MARKUP_RE.search(alt):
+                errors.append(f"{tag}: key point contains markdown/link symbols: {alt!r}")
+            used.update(where)
+    if set(docs) - used:
+        errors.append(f"{tag}: no key point comes from {sorted(set(docs) - used)}")
+
+
 def default_corpus():
     for cand in (REPO / "corpus", Path("/work/shared/corpus")):
         if cand.is_dir():
@@ -165,6 +209,7 @@ def main():
         return 1
     flat = {d: norm(t) for d, t in raw.items()}
     lines_of = {d: [norm(ln) for ln in t.splitlines()] for d, t in raw.items()}
+    stripped_lines = {d: [fold_key(ln) for ln in t.splitlines()] for d, t in raw.items()}
     sents_by_doc = {d: corpus_sentences(t) for d, t in raw.items()}
     windows = [(d, txt, fold(txt)) for d, txt in sentence_windows(sents_by_doc)]
 
@@ -185,7 +230,7 @@ def main():
                 errors.append(f"line {lineno}: not a JSON object")
                 continue
             missing = [f for f in FIELDS if f not in obj]
-            extra = [f for f in obj if f not in FIELDS]
+            extra = [f for f in obj if f not in FIELDS and not (f == BROAD_FIELD and obj.get("kind") == "broad")]
             if missing:
                 errors.append(f"line {lineno}: missing field(s) {missing}")
                 continue
@@ -229,7 +274,7 @@ def main():
         iid, kind, docs, ev, fu = o["id"], o["kind"], o["documents"], o["evidence"], o["follow_up_of"]
         tag = f"line {o['_line']} ({iid})"
         # id prefix vs kind
-        prefix = "u" if kind == "unanswerable" else ("f" if fu is not None else "q")
+        prefix = {"unanswerable": "u", "broad": "b"}.get(kind) or ("f" if fu is not None else "q")
         if not ID_RE[prefix].match(iid):
             errors.append(f"{tag}: id should look like {prefix}NNN for this kind of item")
 
@@ -245,6 +290,9 @@ def main():
                 errors.append(f"{tag}: follow-up is in split {o['split']!r} but {fu!r} is in {base['split']!r}")
 
         cat, absent = o["category"], o["absent"]
+        if kind == "broad":
+            check_broad(o, tag, raw, stripped_lines, errors)
+            continue
         if kind == "unanswerable":
             if docs or ev:
                 errors.append(f"{tag}: unanswerable item must have empty documents and evidence")
@@ -327,9 +375,9 @@ def main():
     # ---- report ----
     kinds = Counter(o["kind"] for o in items)
     followups = sum(1 for o in items if o["follow_up_of"] is not None)
-    multi = sum(1 for o in items if len(o["documents"]) > 1)
-    per_doc = Counter(d for o in items for d in o["documents"])
-    single_doc = Counter(o["documents"][0] for o in items if len(o["documents"]) == 1)
+    multi = sum(1 for o in items if len(o["documents"]) > 1 and o["kind"] == "answerable")
+    per_doc = Counter(d for o in items for d in o["documents"] if o["kind"] == "answerable")
+    single_doc = Counter(o["documents"][0] for o in items if len(o["documents"]) == 1 and o["kind"] == "answerable")
 
     print(f"gold file : {args.gold}")
     print(f"corpus    : {corpus_dir} ({len(raw)} documents)")
@@ -347,11 +395,12 @@ def main():
     print("unanswerable per category:")
     for c in sorted(CATEGORIES):
         print(f"  {c:<13} {cats.get(c, 0)}")
-    print("per split (answerable / unanswerable / total):")
+    print("per split (answerable / unanswerable / broad / total):")
     for sp in sorted(SPLITS):
         a = sum(1 for o in items if o["split"] == sp and o["kind"] == "answerable")
         u = sum(1 for o in items if o["split"] == sp and o["kind"] == "unanswerable")
-        print(f"  {sp:<13} {a:>4} / {u:>4} / {a + u:>4}")
+        b = sum(1 for o in items if o["split"] == sp and o["kind"] == "broad")
+        print(f"  {sp:<13} {a:>4} / {u:>4} / {b:>4} / {a + u + b:>4}")
 
     for w in warnings:
         print(f"WARNING: {w}")

@@ -28,8 +28,10 @@ from .database import Database, api_keys, upsert
 from .database import secrets as secrets_table
 from .errors import AccessDenied, BadRequest
 
-Scope = Literal["public", "members"]
-SCOPES: dict[str, tuple[str, ...]] = {"public": ("public",), "members": ("public", "members")}
+Scope = Literal["public", "members", "admin"]
+# An admin key is for CST staff: the staff console and /v1/admin (see api/routes_admin.py); it sees what a member sees.
+SCOPES: dict[str, tuple[str, ...]] = {"public": ("public",), "members": ("public", "members"), "admin": ("public", "members")}
+TOKEN_SCOPES = ("public", "members")
 KEY_PREFIX = "cstk_"
 TOKEN_PREFIX = "cstt_"
 _KEY_ID = re.compile(r"[0-9a-f]{12}")  # what KeyStore.create makes: secrets.token_hex(6)
@@ -177,7 +179,10 @@ class TokenSigner:
 
     def mint(self, key: KeyInfo, subject: str | None = None) -> tuple[str, int]:
         """A token for ``key``'s scope. ``subject`` (default: a fresh random one) is whom it is for: what a
-        member creates with it (conversations, feedback) belongs to that key and subject."""
+        member creates with it (conversations, feedback) belongs to that key and subject. An admin key mints no tokens:
+        it is for staff, never handed on to a browser."""
+        if key.scope == "admin":
+            raise AccessDenied("an admin key cannot mint tokens; use a members or public key")
         exp = int(time.time()) + self.ttl_s
         claims = {"scope": key.scope, "kid": key.key_id, "sub": subject or secrets.token_hex(8), "exp": exp}
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
@@ -193,7 +198,8 @@ class TokenSigner:
             claims = json.loads(_unb64(payload))
         except (ValueError, json.JSONDecodeError, UnicodeDecodeError):
             raise AccessDenied("invalid token") from None
-        if not isinstance(claims, dict) or claims.get("scope") not in SCOPES or not isinstance(claims.get("exp"), int):
+        # a token is never admin: admin keys mint none (see ``mint``), so a token claiming it is refused
+        if not isinstance(claims, dict) or claims.get("scope") not in TOKEN_SCOPES or not isinstance(claims.get("exp"), int):
             raise AccessDenied("invalid token")
         if claims["exp"] < time.time():
             raise AccessDenied("token expired")

@@ -38,6 +38,7 @@ import numpy as np
 
 from .documents import Passage
 from .lexical import tokenize
+from .scope import Scope, question_scope
 from .text import question_terms, terms
 from .windows import sentence_windows
 
@@ -129,7 +130,12 @@ def focus_drop(query: str, focus: set[str], passages: list[Passage], embed: Embe
 
 
 def compute_signals(
-    query: str, question: str, passages: list[Passage], stats: TermStats, embed: Embed | None = None
+    query: str,
+    question: str,
+    passages: list[Passage],
+    stats: TermStats,
+    embed: Embed | None = None,
+    known: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[Signals, dict[str, float]]:
     """The signals of the top passages for ``query`` (the resolved question) and the user's ``question``,
     and the IDF weight of each of the query's terms. ``embed`` (optional) enables ``focus_drop``."""
@@ -160,7 +166,7 @@ def compute_signals(
         max((sum(a in found and b in found for a, b in pairs) / len(pairs) for found in near), default=0.0) if pairs else 0.0
     )
     top_ranks = top[0].ranks if top else {}
-    name_terms = [terms(nm) for nm in names(question)]
+    name_terms = [terms(nm) for nm in names(question) if nm not in known]  # a glossary term is no unknown name
     _, name_df = stats(sorted({t for ts in name_terms for t in ts}))
     values = {
         "cosine": max(cosines, default=0.0),
@@ -181,6 +187,9 @@ def compute_signals(
         ),
         "names_absent": float(min(3, sum(1 for ts in name_terms if ts and all(name_df.get(t, 0) == 0 for t in ts)))),
     }
+    # how broad the question reads (cstassist.scope): broad questions are answered by passages that are about the
+    # subject rather than by one close sentence, so the same closeness means more for them
+    values["scope"] = question_scope(question, top, values, query=query).score
     return Signals(values), weight
 
 
@@ -190,6 +199,7 @@ class Verdict:
     probability: float
     signals: dict[str, float] = field(default_factory=dict)
     term_weights: dict[str, float] = field(default_factory=dict)  # IDF of each query term, for choosing the answer span
+    scope: Scope | None = None  # one fact or broad (cstassist.scope); None: not judged, answered as one fact
 
 
 @dataclass(frozen=True)
@@ -249,8 +259,9 @@ class Model:
 class Judge:
     """Turns the top passages for a question into a :class:`Verdict`."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, broad_at: float = 1.01) -> None:
         self.model = model
+        self.broad_at = broad_at  # above 1: every question is answered as one fact
 
     @classmethod
     def default(cls) -> Judge:
@@ -264,12 +275,14 @@ class Judge:
         stats: TermStats,
         embed: Embed | None = None,
         every_signal: bool = False,
+        known: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> Verdict:
         """The outcome for these passages. ``embed`` is used only when the model reads a signal that needs it
         (each costs a query embedding), or for ``every_signal`` (the evaluation records them all for fitting)."""
         if not passages:
             return Verdict("none", 0.0, {})
         needs_embed = every_signal or any(f.startswith("focus_drop") for f in self.model.features)
-        signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None)
+        signals, weights = compute_signals(query, question, passages, stats, embed if needs_embed else None, known)
         p = self.model.probability(signals)
-        return Verdict(self.model.outcome(p), p, signals.values, weights)
+        scope = question_scope(question, passages[:TOP], signals.values, self.broad_at, query)
+        return Verdict(self.model.outcome(p), p, signals.values, weights, scope)

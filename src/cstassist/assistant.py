@@ -20,7 +20,10 @@ from .embedding import Embedder, create_embedder
 from .errors import BadRequest, NotFound
 from .filters import Filters
 from .followup import resolve
+from .glossary import Vocabulary
 from .index import DocumentInfo, Index
+from .lexical import LexicalIndex, tokenize
+from .outline import Outline
 from .retrieval import HybridRetriever, Mode
 from .settings import Settings
 
@@ -55,8 +58,10 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.retriever = HybridRetriever(index, embedder, settings.retrieval)
-        self.answerer = answerer or create_answerer(settings.llm, settings.retrieval)
-        self.judge = Judge(_model(settings))
+        self.outline = Outline(index.store, lambda: index.lexical().generation)
+        self.vocabulary = Vocabulary(settings.glossary_file, index.store, settings.data_dir)
+        self.answerer = answerer or create_answerer(settings.llm, settings.retrieval, self.outline)
+        self.judge = Judge(_model(settings), settings.retrieval.broad_at)
         self.conversations = ConversationStore(index.db)
 
     @classmethod
@@ -64,6 +69,7 @@ class Assistant:
         index = Index(settings)
         assistant = cls(settings, index, embedder or create_embedder(settings.embedding))
         index.lexical()  # load (or rebuild) BM25 now, not on the first request
+        assistant.vocabulary.glossary(("public",), index.lexical().generation)  # and learn the papers' acronyms now
         return assistant
 
     def _check_question(self, text: Any, what: str = "question") -> str:
@@ -89,7 +95,8 @@ class Assistant:
     ) -> list[Passage]:
         """The top ``k`` passages for ``query`` among documents the caller's audiences may see."""
         query = self._check_question(query, "query")
-        return self.retriever.search(query, self._check_k(k), Filters.from_request(filters, audiences), mode)
+        flt = Filters.from_request(filters, audiences)
+        return self.retriever.search(self.expand_query(query, flt)[0], self._check_k(k), flt, mode)
 
     def ask(
         self,
@@ -136,13 +143,41 @@ class Assistant:
         return Reply(answer, conversation_id, answer_id, (time.perf_counter() - started) * 1000)
 
     def _answer(self, question: str, query: str, k: int, flt: Filters, mode: Mode | None, previous: str | None = None) -> Answer:
-        passages = self.retriever.search(query, k, flt, mode)
-        verdict = self.verdict(question, query, passages, flt)
+        lexical = self.index.lexical()
+        query, explained = self.expand_query(query, flt, lexical)  # the words members use, and the papers' own acronyms
+        # a broad question's key points may come from further down than k (the verdict reads the top k)
+        passages = self.retriever.search(query, max(k, self.settings.retrieval.compose_passages), flt, mode)
+        verdict = self.verdict(question, query, passages[:k], flt, lexical=lexical, known=explained)
+        if verdict.scope is not None and not verdict.scope.broad:
+            passages = passages[:k]
         return self.answerer.answer(question, query, passages, verdict, previous)
 
-    def verdict(self, question: str, query: str, passages: list[Passage], flt: Filters, every_signal: bool = False) -> Verdict:
-        """Whether ``passages`` answer the question: the outcome and the signals it was decided on."""
-        lexical = self.index.lexical()
+    def expand_query(self, query: str, flt: Filters, lexical: LexicalIndex | None = None) -> tuple[str, set[str]]:
+        """``query`` with the glossary's other names for what it mentions, where the papers use those more."""
+        lexical = lexical or self.index.lexical()
+
+        def frequency(term: str) -> int:
+            tokens = tokenize([term])[0]
+            if not tokens:
+                return 0
+            _, df = lexical.document_frequency(tokens, flt)
+            return min(df.get(t, 0) for t in tokens)
+
+        return self.vocabulary.expand(query, flt.audiences, lexical.generation, frequency)
+
+    def verdict(
+        self,
+        question: str,
+        query: str,
+        passages: list[Passage],
+        flt: Filters,
+        every_signal: bool = False,
+        lexical: LexicalIndex | None = None,
+        known: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> Verdict:
+        """Whether ``passages`` answer the question: the outcome and the signals it was decided on. ``known``: words
+        of the question the glossary explained (not unknown names, though the papers never use them)."""
+        lexical = lexical or self.index.lexical()
         return self.judge.judge(
             query,
             question,
@@ -150,6 +185,7 @@ class Assistant:
             lambda tokens: lexical.document_frequency(tokens, flt),
             self.embedder.embed_query,
             every_signal,
+            known,
         )
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:

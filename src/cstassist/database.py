@@ -124,6 +124,69 @@ turns = Table(
     Index("turns_conversation", "conversation_id", "id"),
 )
 
+# --- the staff console (cstassist.staff; migration 0002) --------------------------------------------------
+# Every staff action: who (the admin key), what, on what, when.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default=""),
+    Index("audit_log_at", "at"),
+)
+# Console sessions: the cookie's SHA-256, the admin key behind it, and when it was last used (idle sign-out).
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("key_id", String(32), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+)
+# Papers staff manage through the console: the kept file, its manifest fields, the last failure, retirement.
+staff_documents = Table(
+    "staff_documents",
+    metadata,
+    Column("document_id", String(512), primary_key=True),
+    Column("file", Text, nullable=False),
+    Column("stored", Text, nullable=False, server_default=""),
+    Column("fields", Text, nullable=False),
+    Column("error", Text),
+    Column("dropped", Text),
+    Column("retired", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", Float, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+# Background work started from the console (ingest, re-index, evaluation); any host can read its progress.
+staff_jobs = Table(
+    "staff_jobs",
+    metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("progress", Float, nullable=False, server_default="0"),
+    Column("stage", Text, nullable=False, server_default=""),
+    Column("error", Text),
+    Column("result", Text, nullable=False, server_default="{}"),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+# The outcome and confidence of each recorded answer (``answers``), for the questions report.
+answer_outcomes = Table(
+    "answer_outcomes",
+    metadata,
+    Column("answer_id", String(64), primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("confidence", Float),
+    Index("answer_outcomes_at", "at"),
+)
+
 
 class DatabaseUnavailable(CSTAssistError):
     """The database cannot be reached (or timed out). Callers that need it get a 503, never a 500."""

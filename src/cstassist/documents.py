@@ -54,6 +54,7 @@ class Chunk:
     ordinal: int  # position in the document
     page: int | None = None
     hidden_text: bool = False
+    page_breaks: tuple[tuple[int, int], ...] = ()  # (char offset, page from there on) where the text turns a page
 
     def metadata(self, doc: DocumentMeta) -> dict[str, Any]:
         """Flat metadata as stored beside the vector (Chroma accepts str/int/float/bool only)."""
@@ -70,12 +71,31 @@ class Chunk:
             "section": self.section,
             "ordinal": self.ordinal,
             "page": self.page if self.page is not None else -1,
+            "page_breaks": format_page_breaks(self.page_breaks),
             "hidden_text": self.hidden_text,
             "superseded_by": doc.superseded_by or "",
             "superseded_by_title": doc.superseded_by_title or "",
             "superseded_by_audience": doc.superseded_by_audience or "",
         }
         return meta
+
+
+def format_page_breaks(breaks: tuple[tuple[int, int], ...]) -> str:
+    """Page turns as Chroma can store them (scalars only): "812:3;1604:4" = page 3 from char 812, ..."""
+    return ";".join(f"{offset}:{page}" for offset, page in breaks)
+
+
+def parse_page_breaks(value: str) -> tuple[tuple[int, int], ...]:
+    out = []
+    for item in str(value or "").split(";"):
+        offset, _, page = item.partition(":")
+        if offset.isdigit() and page.isdigit():
+            out.append((int(offset), int(page)))
+    return tuple(out)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) >= 12]
 
 
 def chunk_id(document_id: str, text: str, occurrence: int) -> str:
@@ -105,6 +125,8 @@ class Passage:
     superseded_by_title: str | None = None
     window_scores: tuple[float, ...] = ()  # cosine of each of its sentence windows (cstassist.windows), when stored
     ranks: dict[str, int] = field(default_factory=dict)
+    ordinal: int = -1  # position in its document (chunk order), -1 when not known
+    page_breaks: tuple[tuple[int, int], ...] = ()  # where the text turns a page (see ``pages_of``)
     # the windows' own vectors, kept for signals that compare them with a variant of the query
     window_vectors: Any = field(default=None, repr=False, compare=False)
 
@@ -136,7 +158,49 @@ class Passage:
             audience=str(meta.get("audience", "public")),
             superseded_by=str(meta.get("superseded_by") or "") or None,
             superseded_by_title=str(meta.get("superseded_by_title") or "") or None,
+            ordinal=int(meta.get("ordinal", -1)),
+            page_breaks=parse_page_breaks(str(meta.get("page_breaks") or "")),
         )
+
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at ``offset`` of the text is on (None for documents without pages)."""
+        page = self.page
+        for at, p in self.page_breaks:
+            if at <= offset:
+                page = p
+        return page
+
+    def pages_of(self, quote: str) -> tuple[int | None, int | None]:
+        """The first and last page of ``quote`` in this passage: the page of the quoted sentence, a range
+        when it turns a page. Compared with whitespace collapsed and case ignored; a quote that is not
+        found whole is placed by the sentences of it that are; not found at all: the passage's own page.
+
+        >>> passage.pages_of("The board reviews the chief executive's performance every year.")
+        (2, 2)
+        """
+        if not self.page_breaks or not quote.strip():
+            return self.page, self.page
+        spans = [s for s in (self._find(q) for q in [quote, *_sentences(quote)]) if s is not None]
+        if not spans:
+            return self.page, self.page
+        start, end = (
+            spans[0]
+            if spans[0][1] - spans[0][0] >= len(" ".join(quote.split())) * 0.9
+            else (
+                min(s for s, _ in spans),
+                max(e for _, e in spans),
+            )
+        )
+        return self.page_at(start), self.page_at(max(start, end - 1))
+
+    def _find(self, quote: str) -> tuple[int, int] | None:
+        """Where ``quote`` lies in the text (offsets in the text), whitespace and case aside."""
+        words = quote.lower().split()
+        if not words:
+            return None
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        m = re.search(pattern, self.text.lower())
+        return (m.start(), m.end()) if m else None
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -160,11 +224,29 @@ class Passage:
 
 @dataclass
 class Citation:
+    """Passage ``n`` of an answer, and what the answer quotes from it (its page is the quote's page)."""
+
     n: int
     passage: Passage
+    quote: str = ""
+
+    @property
+    def pages(self) -> tuple[int | None, int | None]:
+        """First and last page of the quote (the passage's page when nothing is quoted or it has no pages)."""
+        return self.passage.pages_of(self.quote)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"n": self.n, **self.passage.citation_facts(), "text": self.passage.text}
+        first, last = self.pages
+        return {"n": self.n, **self.passage.citation_facts(), "page": first, "page_end": last, "text": self.passage.text}
+
+
+def quotes_of(text: str, n: int) -> str:
+    """What an answer says against marker ``[n]``: each sentence or line that ends with it, markers removed."""
+    out = []
+    for part in re.split(r"(?<=\])\s*(?:\n+|(?=[A-Z“\"]))", text):
+        if re.search(rf"\[{n}\]", part):
+            out.append(re.sub(r"\[\d+\]", "", part).strip())
+    return " ".join(out)
 
 
 Outcome = Literal["answer", "related", "none"]
@@ -184,7 +266,14 @@ class Answer:
     query: str  # what was searched (after follow-up resolution)
     flagged: list[str] = field(default_factory=list)  # sentences dropped by citation checking
     confidence: float | None = None  # the answerability model's probability that the passages answer it
+    points: list[dict[str, Any]] = field(default_factory=list)  # a composed answer's key points (cstassist.composer)
     signals: dict[str, float] = field(default_factory=dict)  # what that probability was computed from
+
+    def __post_init__(self) -> None:
+        # each citation learns what the answer quotes from it, so it is cited by the quote's page
+        for c in self.citations:
+            if not c.quote:
+                c.quote = quotes_of(self.text, c.n)
 
     @property
     def abstained(self) -> bool:

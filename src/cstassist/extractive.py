@@ -22,9 +22,7 @@ from .text import sentences, terms
 from .windows import WINDOW_SENTENCES, starts_of
 
 LEXICAL_WEIGHT = 2.0  # window score = its cosine + this x the share of the question's IDF mass it holds
-SECOND_SPAN_MARGIN = float(
-    __import__("os").environ.get("SM", "0.1")
-)  # a second document's span must score within this of the first
+SECOND_SPAN_MARGIN = 0.1  # a second document's span must score within this of the first
 MAX_SPAN_CHARS = 900
 MAX_LIST_ITEMS = 12
 _REFERS_BACK = re.compile(
@@ -61,7 +59,29 @@ def _norm(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
-def _usable(sents: list[str]) -> list[bool]:
+class Said:
+    """What a previous answer said, to be left out of a follow-up's: a sentence counts as said when the previous
+    answer holds it, whatever framed it there (a quote in a related reply, a key point's label)."""
+
+    def __init__(self, avoid: Iterable[str] = ()) -> None:
+        self.sentences = {_norm(s) for s in avoid if s.strip()}
+        self._blob = "\n".join(self.sentences)
+        self._size = sum(len(x) for x in self.sentences)
+
+    def __contains__(self, sentence: object) -> bool:
+        n = _norm(str(sentence))
+        return bool(n) and (n in self.sentences or n in self._blob)
+
+    def __bool__(self) -> bool:
+        return bool(self.sentences)
+
+    def whole(self, texts: Iterable[str]) -> bool:
+        """``texts`` (said sentences) make up (nearly) all of the previous answer."""
+        return sum(len(_norm(t)) for t in texts) >= 0.8 * self._size
+
+
+def usable_sentences(sents: list[str]) -> list[bool]:
+    """For each sentence, whether it may be quoted (not an instruction, not a removed hidden text)."""
     return [not is_instruction(s) and s.strip() != "[text removed]" for s in sents]
 
 
@@ -123,8 +143,8 @@ def best_span(
     except the one(s) closest to the follow-up's own words (``focus``); a span that would only repeat the whole
     previous answer is passed over."""
     sents = sentences(p.text)
-    usable = _usable(sents)
-    said = {_norm(s) for s in avoid}
+    usable = usable_sentences(sents)
+    said = avoid if isinstance(avoid, Said) else Said(avoid)
     for score, s, e in _candidates(p, sents, weights, focus):
         s, e = _with_neighbour(sents, *_widen(sents, s, e, usable), usable, weights)
         # a follow-up's answer leaves out what the previous answer already said (it is still on screen), except a
@@ -135,7 +155,7 @@ def best_span(
         most = max(overlap.values(), default=0)
         again = [i for i, n in overlap.items() if n and n == most]  # the said sentence(s) closest to the follow-up
         keep = sorted(new + again)
-        if not keep or (not new and {_norm(sents[i]) for i in again} == said):
+        if not keep or (not new and said.whole(sents[i] for i in again)):
             continue
         text = _join([sents[i] for i in keep])
         if len(text) > MAX_SPAN_CHARS:

@@ -8,8 +8,10 @@ directory, and the embedded-mode service holds a shared lock while it runs. In s
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import CSTAssistError
@@ -47,6 +49,29 @@ class DataDirLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+    @contextlib.contextmanager
+    def exclusively(self, what: str) -> Iterator[None]:
+        """Turn the shared lock this process holds into the exclusive one for the block, then back: how the serving
+        process writes its own embedded index (the staff console's uploads). Refused with ``DataDirBusy`` while any
+        other process (another service, an evaluation) holds the data directory, so nothing reads it mid-write.
+
+        flock converts a lock by dropping it and taking the new one, so a refusal (or the way back) re-takes the
+        shared lock, waiting for it if an ingest slipped in between."""
+        if self._fd is None or self.exclusive:
+            raise RuntimeError("exclusively() needs a held shared lock")
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+            raise DataDirBusy(
+                f"{what}: another process also has the data directory {self.path.parent} open (a second service or an "
+                "evaluation); stop it, or run Chroma as a server (CSTASSIST_CHROMA__URL)"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
 
     def __enter__(self) -> DataDirLock:
         return self.acquire()

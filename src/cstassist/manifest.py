@@ -140,3 +140,23 @@ def document_meta(relative: str, entry: ManifestEntry | None, inferred_title: st
         superseded_by_title=f.get("superseded_by_title"),
         superseded_by_audience=f.get("superseded_by_audience"),
     )
+
+
+def write_manifest(folder: Path, entries: list[dict[str, Any]]) -> Path:
+    """Write ``manifest.yaml`` in ``folder`` listing ``entries`` (each with ``file:``), atomically; returns its path.
+
+    ``load_manifest`` reads back what this writes; fields outside the manifest's own are refused before anything is
+    written."""
+    for entry in entries:
+        unknown = set(entry) - _FIELDS
+        if unknown or not isinstance(entry.get("file"), str):
+            raise BadRequest(f"manifest entry {str(entry.get('file'))[:80]}: unknown field(s) {', '.join(sorted(unknown))}")
+    path = folder / MANIFEST_NAME
+    tmp = path.with_name(f".{MANIFEST_NAME}.tmp")
+    tmp.write_text(
+        "# written by the staff console (cstassist.staff); edit papers there\n"
+        + yaml.safe_dump({"documents": entries}, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    tmp.replace(path)
+    return path

@@ -10,16 +10,19 @@ across files, so the ~4 s import happens once per run.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import logging
 import multiprocessing as mp
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cleaning import join_lines, vocabulary
 from .errors import ParseTimeout, UnreadableFile
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,10 @@ OFFLINE_ENV = {
 }
 
 
+# what unstructured labels as a page's running header or footer (in a DOCX: its header and footer parts)
+FURNITURE_CATEGORIES = frozenset({"Header", "Footer", "PageNumber"})
+
+
 @dataclass(frozen=True)
 class Element:
     """One structural piece of a document as unstructured saw it."""
@@ -46,6 +53,10 @@ class Element:
     depth: int | None = None
     page: int | None = None
     hidden: bool = False  # hidden text was removed from this element
+    # where the text turns a page: (char offset, the page from there on); ``page`` is the page it starts on
+    page_breaks: tuple[tuple[int, int], ...] = ()
+    # its role (heading or not) was read from the layout (font sizes, weights): the chunker takes it as given
+    from_layout: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,22 +102,20 @@ def partition_file(path: str, kind: str) -> ParsedFile:
 
     Text a reader cannot see (HTML comments, ``display:none``, ``visibility:hidden``, the ``hidden``
     attribute, white or tiny text, also as inline HTML inside Markdown; white, tiny or hidden runs in DOCX;
-    white or tiny lines in PDF) is kept out: it cannot be cited honestly and is the usual carrier of
+    white, tiny, invisible or off-page characters in PDF) is kept out: it cannot be cited honestly and is the usual carrier of
     injected instructions. What was dropped is reported.
     """
     from unstructured.partition.docx import partition_docx
     from unstructured.partition.html import partition_html
-    from unstructured.partition.pdf import partition_pdf
     from unstructured.partition.text import partition_text
+
+    from .pdf_layout import read_pdf
+    from .site_chrome import content_html
 
     dropped: list[tuple[str, str]] = []
     if kind == "pdf":
         _refuse_encrypted_pdf(path)
-        # unstructured's fast PDF path needs pikepdf; without it partition_pdf swallows the ImportError
-        # and returns no elements, which would be reported as "no text" for every PDF.
-        import pikepdf  # noqa: F401
-
-        raw = partition_pdf(filename=path, strategy="fast", infer_table_structure=False)
+        return _checked(*read_pdf(path))
     elif kind == "docx":
         from .hidden_docx import visible_docx
 
@@ -121,6 +130,8 @@ def partition_file(path: str, kind: str) -> ParsedFile:
 
             html = markdown.markdown(html, extensions=["tables", "fenced_code"])  # what partition_md does
         html, dropped = visible_html(html)
+        if kind == "html":
+            html = content_html(html)  # the page's own content, not the site's header, menu, banners, footer
         raw = partition_html(text=html) if html.strip() else []
     else:
         from unstructured.cleaners.core import auto_paragraph_grouper
@@ -131,35 +142,50 @@ def partition_file(path: str, kind: str) -> ParsedFile:
         # out of memory; UTF-16 is decoded here (read_text), which unstructured's own reader does not sniff
         text = sentence_sized(auto_paragraph_grouper(read_text(Path(path))))
         raw = partition_text(text=text, paragraph_grouper=False) if text.strip() else []
-    hidden = [(why, h) for why, h in _hidden_runs(path, kind) if len(h) >= 3]
+    raw = [el for el in raw if type(el).__name__ not in FURNITURE_CATEGORIES]
+    vocab = vocabulary(str(el) for el in raw)
     out = []
     for el in raw:
         text = str(el).strip()
-        removed = False
-        for _, h in hidden:
-            if h not in text and h in " ".join(text.split()):
-                text = " ".join(text.split())
-            if h in text:
-                text = text.replace(h, " ").strip()
-                removed = True
+        category = type(el).__name__
+        text = text if category == "Table" else join_lines(text, vocab)
         if not text:
             continue
-        md = el.metadata
-        out.append(
-            Element(
-                category=type(el).__name__,
-                text=text,
-                depth=getattr(md, "category_depth", None),
-                page=getattr(md, "page_number", None) if kind == "pdf" else None,
-                hidden=removed,
-            )
-        )
-    dropped += hidden  # removed above, or never extracted at all (pdfminer's fast path skips some tiny text)
-    if dropped and out and not any(e.hidden for e in out):
-        out[0] = Element(out[0].category, out[0].text, out[0].depth, out[0].page, hidden=True)
-    if not out:
+        out.append(Element(category, text, getattr(el.metadata, "category_depth", None)))
+    # hidden text was removed by position before parsing (visible_html, visible_docx); a PDF's as it is read
+    return _checked(_rejoin_paragraphs(out), dropped)
+
+
+_PROSE = frozenset({"NarrativeText", "Text", "UncategorizedText"})
+_UNFINISHED = re.compile(r"[^.!?:;\"”’)\]]$")
+
+
+def _rejoin_paragraphs(elements: list[Element]) -> list[Element]:
+    """A paragraph broken in two (a stray blank line, a page or column turn) is one paragraph again: a prose
+    element that stops without closing punctuation and is followed by prose starting in lower case."""
+    out: list[Element] = []
+    for el in elements:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.category in _PROSE
+            and el.category in _PROSE
+            and _UNFINISHED.search(prev.text)
+            and el.text[:1].islower()
+        ):
+            out[-1] = dataclasses.replace(prev, text=f"{prev.text} {el.text}", hidden=prev.hidden or el.hidden)
+            continue
+        out.append(el)
+    return out
+
+
+def _checked(elements: list[Element], dropped: list[tuple[str, str]]) -> ParsedFile:
+    """The parsed file, the first element marked when hidden text was dropped and none is; no text: refused."""
+    if dropped and elements and not any(e.hidden for e in elements):
+        elements[0] = dataclasses.replace(elements[0], hidden=True)
+    if not elements:
         raise UnreadableFile("no text could be extracted (scanned, truncated or empty document)")
-    return ParsedFile(out, dropped)
+    return ParsedFile(elements, dropped)
 
 
 def _read_text(path: str) -> str:
@@ -181,71 +207,29 @@ def _refuse_encrypted_pdf(path: str) -> None:
         raise UnreadableFile("PDF is encrypted; export an unencrypted copy to ingest it")
 
 
-def _hidden_runs(path: str, kind: str) -> list[tuple[str, str]]:
-    """Text a reader would not see in PDF (white or tiny lines). DOCX is handled by position in
-    ``hidden_docx.visible_docx`` before parsing, so nothing is returned for it here."""
-    try:
-        if kind == "pdf":
-            return _pdf_invisible_lines(path)
-    except Exception:  # noqa: BLE001 - detection is advisory; parsing already succeeded
-        return []
-    return []
-
-
 def _warm_up() -> None:
     """Import the parsers and run each once on a tiny input, so a file's parse timeout measures that
     file and not the seconds of first-use imports (which would otherwise fail every first file)."""
-    import io
+    import tempfile
 
-    import pikepdf  # noqa: F401
     import unstructured.partition.docx  # noqa: F401
     import unstructured.partition.html  # noqa: F401
     import unstructured.partition.md  # noqa: F401
     from pypdf import PdfWriter
-    from unstructured.partition.pdf import partition_pdf
     from unstructured.partition.text import partition_text
 
+    from .pdf_layout import read_pdf
+
     partition_text(text="Warming up the parser.\n\nSchool trusts are charities that run groups of schools.")
-    blank = io.BytesIO()
-    writer = PdfWriter()
-    writer.add_blank_page(72, 72)
-    writer.write(blank)
-    blank.seek(0)
-    try:
-        partition_pdf(file=blank, strategy="fast")
-    except Exception:  # noqa: BLE001 - a warm-up failure surfaces on the first real file instead
-        pass
-
-
-def _pdf_invisible_lines(path: str) -> list[str]:
-    """Lines of a PDF drawn in white (or near-white) fill, or in a font too small to read."""
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
-
-    def white(color: object) -> bool:
-        if isinstance(color, (int, float)):
-            return color >= 0.95
-        if isinstance(color, (list, tuple)) and color:
-            if len(color) == 4:  # CMYK
-                return all(float(c) <= 0.05 for c in color)
-            return all(float(c) >= 0.95 for c in color)
-        return False
-
-    found: list[tuple[str, str]] = []
-    for page in extract_pages(path):
-        for box in page:
-            if not isinstance(box, LTTextContainer):
-                continue
-            for line in box:
-                if not isinstance(line, LTTextLine):
-                    continue
-                chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
-                if chars and all(white(getattr(c.graphicstate, "ncolor", None)) or c.size < 2 for c in chars):
-                    text = " ".join(line.get_text().split())
-                    if text:
-                        tiny = all(c.size < 2 for c in chars)
-                        found.append(("tiny text" if tiny else "white text", text))
-    return found
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as blank:
+        writer = PdfWriter()
+        writer.add_blank_page(72, 72)
+        writer.write(blank)
+        blank.flush()
+        try:
+            read_pdf(blank.name)
+        except Exception:  # noqa: BLE001 - a warm-up failure surfaces on the first real file instead
+            pass
 
 
 def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in the child

@@ -100,6 +100,19 @@ class RetrievalSettings(BaseModel):
         le=1.0,
         description="Override the threshold below which nothing relevant is shown (outcome none rather than related).",
     )
+    broad_at: float = Field(
+        0.55,
+        ge=0.0,
+        le=1.01,
+        description="Question-scope score (cstassist.scope: question form, breadth, spread of the passages, coverage of "
+        "the best window, 0-1) at which a question is broad and gets a composed answer (lead + key points); 1.01 = never. "
+        "0.55: the lowest on the curve in evals/README.md that keeps citation precision above its floor.",
+    )
+    broad_words: int = Field(180, ge=40, le=1000, description="Most words of a composed answer (lead and key points).")
+    broad_points: int = Field(6, ge=2, le=10, description="Most key points of a composed answer.")
+    compose_passages: int = Field(
+        8, ge=1, le=50, description="Passages a composed answer draws its key points from (retrieved for broad questions)."
+    )
     superseded_weight: float = Field(
         0.8,
         ge=0.0,
@@ -144,6 +157,36 @@ class LimitSettings(BaseModel):
     zip_max_uncompressed_mb: float = Field(500.0, gt=0)
 
 
+class AdminSettings(BaseModel):
+    """The staff console (``/admin``) and its API (``/v1/admin``)."""
+
+    session_idle_s: int = Field(
+        1800, ge=60, le=86400, description="A console session is signed out after this many seconds without a request."
+    )
+    uploads_dir: Path | None = Field(
+        None,
+        description="Where uploaded papers are kept (with a manifest.yaml, so `cstassist ingest DIR` can rebuild from them); "
+        "with several hosts, a folder every host can read. Default: <data_dir>/uploads.",
+    )
+    reports_dir: Path | None = Field(
+        None, description="Where console evaluations write their reports. Default: <data_dir>/eval-reports."
+    )
+    drafts_dir: Path | None = Field(
+        None,
+        description="Where gold-set candidates from the console are written (drafts-<date>.jsonl). Default: <data_dir>/gold-drafts.",
+    )
+    gold_path: Path | None = Field(
+        None, description="The gold set console evaluations run. Default: the bundled evals/data/gold.jsonl."
+    )
+    group_similarity: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="Unanswered questions whose embeddings have at least this cosine similarity to a group's first question "
+        "are counted in that group in the questions report.",
+    )
+
+
 class Settings(BaseSettings):
     """All of cstassist's configuration, validated at start-up."""
 
@@ -154,11 +197,17 @@ class Settings(BaseSettings):
         description="Where the embedded index and database live; with a database URL and a Chroma URL, only caches.",
     )
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="The bundled default corpus.")
+    glossary_path: Path | None = Field(
+        None,
+        description="The staff-edited glossary (cstassist.glossary: AGM = annual general meeting = members' annual "
+        "meeting) that expands queries. Unset: glossary.yaml in corpus_dir, when there is one.",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
     database_url: SecretStr | None = Field(
         None,
         description="SQLAlchemy URL of the shared database (ledger, keys, token secret, feedback, conversations), e.g. "
@@ -185,6 +234,10 @@ class Settings(BaseSettings):
         "(https://a.example,https://b.example) or a JSON list.",
     )
     log_questions: bool = Field(False, description="Write question text to the logs.")
+
+    @property
+    def glossary_file(self) -> Path:
+        return self.glossary_path or self.corpus_dir / "glossary.yaml"
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod
@@ -220,6 +273,9 @@ class Settings(BaseSettings):
     def _safe(self) -> Settings:
         if self.embedding.cache_dir is None:
             self.embedding.cache_dir = self.data_dir / "models"
+        for name, default in (("uploads_dir", "uploads"), ("reports_dir", "eval-reports"), ("drafts_dir", "gold-drafts")):
+            if getattr(self.admin, name) is None:
+                setattr(self.admin, name, self.data_dir / default)
         if "*" in self.cors_origins:
             raise ValueError("CSTASSIST_CORS_ORIGINS must list origins explicitly; '*' would expose member tokens to any site")
         return self

@@ -40,7 +40,17 @@ def test_ask_as_json_returns_answer_citations_and_ids(client):
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
-    assert set(body) == {"answer", "outcome", "confidence", "citations", "abstained", "conversation_id", "answer_id", "took_ms"}
+    assert set(body) == {
+        "answer",
+        "outcome",
+        "confidence",
+        "citations",
+        "abstained",
+        "conversation_id",
+        "answer_id",
+        "took_ms",
+        "points",
+    }
     assert body["abstained"] is False and body["outcome"] == "answer" and 0.0 <= body["confidence"] <= 1.0
     assert body["answer"] and body["citations"]
     assert {"n", "chunk_id", "document_id", "title", "section", "page", "published", "url", "text"} <= set(body["citations"][0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -262,4 +263,34 @@ def test_widget_panel_fits_a_375px_wide_screen(page_at, artifacts):
         page.evaluate("() => document.querySelector('cst-assist-widget').shadowRoot.querySelector('.log').scrollWidth") <= width
     )
     page.screenshot(path=str(artifacts / "widget-375px.png"))
+    assert page.js_errors == []
+
+
+def test_widget_renders_a_composed_answer_as_a_lead_and_a_cited_list_of_points(page_at, artifacts):
+    page = page_at()
+    page.locator(tid("launcher")).click()
+    answer, _ = ask_in_widget(page, "What are the five domains of a strong trust?", 1)
+    domains = [
+        "Expert Governance",
+        "Quality of education",
+        "Workforce resilience and wellbeing",
+        "Efficiency and effectiveness of operational structures",
+        "Public benefit and civic duty",
+    ]
+    points = answer.locator(tid("answer-point"))
+    shown = [points.nth(i).inner_text() for i in range(points.count())]
+    assert len(shown) == 5 and all(text.startswith(d) for text, d in zip(shown, domains)), shown
+    chips = answer.locator(tid("citation-chip")).count()
+    assert chips >= 2 and all(1 <= int(re.search(r"\[(\d+)\]$", t).group(1)) <= chips for t in shown)
+    lead = answer.locator(tid("answer-text")).inner_text()
+    assert "five domains" in lead and "Expert Governance" not in lead  # the points are a list, not repeated as text
+    assert answer.locator(f"{tid('answer-points')} strong").first.inner_text().startswith("Expert Governance")
+    page.screenshot(path=str(artifacts / "widget-composed-answer.png"))
+
+    # a one-fact question keeps its quoted span, with no list
+    page = page_at()
+    page.locator(tid("launcher")).click()
+    fact, _ = ask_in_widget(page, "How many people attended CST's annual conference this year?", 1)
+    assert fact.locator(tid("answer-point")).count() == 0
+    assert "1,600 attendees" in fact.locator(tid("answer-text")).inner_text()
     assert page.js_errors == []

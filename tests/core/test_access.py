@@ -37,7 +37,7 @@ def test_only_a_hash_of_the_key_is_stored(keys, tmp_path):
     assert all(secret not in str(col) for row in rows for col in row)
 
 
-@pytest.mark.parametrize("name,scope", [("portal", "admin"), ("portal", "everyone"), ("  ", "members")])
+@pytest.mark.parametrize("name,scope", [("portal", "root"), ("portal", "everyone"), ("  ", "members")])
 def test_keys_need_a_known_scope_and_a_name(keys, name, scope):
     with pytest.raises(BadRequest):
         keys.create(name, scope)

@@ -12,9 +12,10 @@ import re
 import pytest
 
 from cstassist.answerability import Verdict
-from cstassist.answering import SUPPORT_THRESHOLD, LLMAnswerer, check_citations
+from cstassist.answering import SUPPORT_THRESHOLD, LLMAnswerer, check_citations, composed_evidence
 from cstassist.assistant import Assistant
 from cstassist.documents import Passage
+from cstassist.filters import Filters
 from cstassist.ingest import ingest
 from cstassist.settings import LLMSettings, RetrievalSettings
 from cstassist.text import coverage, question_terms
@@ -88,6 +89,25 @@ def test_answers_from_the_real_model_keep_only_supported_cited_sentences(corpus_
         assert not answer.abstained
         assert answer.citations
         _assert_grounded(answer)
+
+
+def test_a_broad_question_gives_the_model_the_composed_evidence_and_keeps_only_what_it_supports(
+    corpus_index, embedder, llm_server
+):
+    settings = corpus_index.model_copy(update={"llm": LLMSettings(base_url=llm_server, model="smollm2", max_tokens=200)})
+    assistant = Assistant.open(settings, embedder=embedder)
+    q = "What makes a strong trust?"
+    passages = assistant.retriever.search(q, 8, Filters(), None)
+    verdict = assistant.verdict(q, q, passages[:5], Filters())
+    assert verdict.scope is not None and verdict.scope.broad
+    composed = assistant.answerer.composed(q, q, passages, verdict)
+    assert composed is not None and len(composed.points) >= 2
+    shown, _ = composed_evidence(composed)
+    answer = assistant.ask(q).answer
+    assert answer.citations and not answer.abstained
+    # whatever the model wrote, it could only cite the composition's passages, and only supported sentences stay
+    assert {c.passage.chunk_id for c in answer.citations} <= {p.chunk_id for p in shown}
+    _assert_grounded(answer)
 
 
 def test_model_claims_not_in_the_cited_passages_are_dropped(embedder, llm_server):

@@ -15,7 +15,26 @@ def test_hybrid_pipeline_on_the_bundled_corpus_meets_the_thresholds(eval_report)
     assert thresholds.mode == "hybrid" and thresholds.k == eval_report["k"]
     summary = eval_report["summary"]["hybrid"]
     assert check_gate(summary, thresholds) == [], summary
-    assert summary["answerable"] + summary["unanswerable"] == eval_report["gold"]["items"]
+    assert summary["answerable"] + summary["unanswerable"] + summary["broad"] == eval_report["gold"]["items"]
+    assert "key_point_recall" in thresholds.floors and "broad_half_points" in thresholds.floors
+
+
+def test_one_span_answers_to_broad_questions_fail_the_key_point_gate(eval_assistant, gold_items, eval_report):
+    """The same pipeline with composition switched off (every question answered by one span, as before issue 20)
+    misses the key-point floors through the same gate; composed answers state more of the key points."""
+    from cstassist.evals import EvalOptions, evaluate
+
+    broad = [i for i in gold_items if i.broad]
+    judge = eval_assistant.judge
+    before = judge.broad_at
+    judge.broad_at = 1.01  # no question is broad
+    try:
+        spans = evaluate(eval_assistant, broad, EvalOptions(k=5, modes=("hybrid",)))["summary"]["hybrid"]
+    finally:
+        judge.broad_at = before
+    failures = check_gate(spans, load_thresholds())
+    assert any(f.startswith("key_point_recall:") for f in failures), failures
+    assert spans["key_point_recall"] < eval_report["summary"]["hybrid"]["key_point_recall"]
 
 
 def test_dense_only_pipeline_fails_the_gate(eval_report):

@@ -208,3 +208,34 @@ def test_bundled_gold_set_loads_and_bad_files_are_refused_with_the_line(gold_ite
     bad.write_text("{not json\n")
     with pytest.raises(GoldError, match="bad.jsonl:1"):
         load_gold(bad)
+
+
+BROAD = GoldItem(
+    "b001",
+    "What makes a strong trust?",
+    "broad",
+    ("paper",),
+    (),
+    key_points=(("Expert Governance", "strategic governance"), ("quality of education",), ("civic actors",), ("good employers",)),
+)
+
+
+def test_key_point_recall_is_strict_on_the_answer_text_and_any_phrase_states_a_point():
+    text = "Strategic  GOVERNANCE is a defining feature [1].\n- The best trusts are good employers [2]"
+    stated = BROAD.points_stated(metrics.strip_markers(text))
+    assert stated == [True, False, False, True]
+    assert metrics.key_point_recall(stated) == 0.5 and metrics.half_stated(stated) is True
+    assert metrics.half_stated([True, False, False]) is False and metrics.key_point_recall([]) == 0.0
+    assert BROAD.points_stated(metrics.strip_markers("the quality of [3]education"))[1] is True  # a marker never hides it
+
+
+def test_broad_items_are_scored_apart_from_the_answerable_and_unanswerable_figures():
+    passages = [passage("paper", "Expert Governance and the quality of education."), passage("paper", "Civic actors.")]
+    rec = score_retrieval(BROAD, BROAD.question, passages, 5)
+    assert rec["type"] == "broad" and rec["key_points_top3"] == 0.75 and "first_hit_rank" not in rec
+    answer = Answer("Expert Governance matters [1]", [Citation(1, passages[0])], "answer", BROAD.question)
+    rec.update(answer=score_answer(BROAD, answer), outcome="answer", abstained=False, search_ms=1.0, ask_ms=1.0)
+    out = summarize([rec], 5)
+    assert (out["answerable"], out["unanswerable"], out["broad"]) == (0, 0, 1)
+    assert out["key_point_recall"] == 0.25 and out["broad_half_points"] == 0.0 and out["false_answer_rate"] is None
+    assert check_gate(out, Thresholds(floors={"key_point_recall": 0.6})) == ["key_point_recall: 0.250 is below the floor 0.600"]

@@ -1,0 +1,141 @@
+"""A PDF's visible characters as line pieces, with position, size, weight and cell boundaries.
+
+The first step of reading a PDF (``pdf_layout`` does the rest): pdfminer's characters (``LTChar``), each
+tagged with the text render mode it was shown in, grouped into pdfminer's line pieces. A character a reader
+cannot see (white or near-white fill, render mode 3, under 2 pt, outside the page) is dropped where it is
+and reported; a piece is split into cells where a gap wider than a space opens (table cells).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Line:
+    """Text on one baseline within one column of one page."""
+
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    size: float
+    bold: bool
+    page: int
+    pieces: list[tuple[float, str]] = field(default_factory=list)  # (x0, text) of each piece: a table's cells
+    bullet: bool = False
+
+
+def _white(color: object) -> bool:
+    if isinstance(color, (int, float)):
+        return color >= 0.95
+    if isinstance(color, (list, tuple)) and color:
+        if len(color) == 4:  # CMYK
+            return all(float(c) <= 0.05 for c in color)
+        return all(float(c) >= 0.95 for c in color)
+    return False
+
+
+def _aggregator(rsrc: Any, laparams: Any) -> Any:
+    """pdfminer's page aggregator, with each character tagged with the text render mode it was shown in."""
+    from pdfminer.converter import PDFPageAggregator
+
+    class Aggregator(PDFPageAggregator):
+        _render_mode = 0
+
+        def render_string(self, textstate, seq, ncs, graphicstate):  # type: ignore[no-untyped-def]
+            self._render_mode = getattr(textstate, "render", 0) or 0
+            super().render_string(textstate, seq, ncs, graphicstate)
+
+        def render_char(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            adv = super().render_char(*args, **kwargs)
+            self.cur_item._objs[-1].render_mode = self._render_mode
+            return adv
+
+    return Aggregator(rsrc, laparams=laparams)
+
+
+def read_pages(path: str) -> tuple[list[tuple[float, float, list[Line], list[tuple[float, float]]]], list[tuple[str, str]]]:
+    """Every page's (width, height, line pieces, bullet positions), and the invisible text dropped."""
+    from pdfminer.layout import LAParams, LTCurve, LTTextLine
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    rsrc = PDFResourceManager()
+    device = _aggregator(rsrc, LAParams())
+    interpreter = PDFPageInterpreter(rsrc, device)
+    pages, dropped = [], []
+    with open(path, "rb") as fh:
+        for number, page in enumerate(PDFPage.get_pages(fh), 1):
+            interpreter.process_page(page)
+            layout = device.get_result()
+            width, height = layout.width, layout.height
+            pieces: list[Line] = []
+            bullets: list[tuple[float, float]] = []
+            for item in _walk(layout):
+                if isinstance(item, LTTextLine):
+                    pieces.extend(_piece(item, number, width, height, dropped))
+                elif isinstance(item, LTCurve) and item.width < 8 and item.height < 8 and item.fill:
+                    bullets.append((item.x1, (item.y0 + item.y1) / 2))  # a drawn list bullet
+            pages.append((width, height, pieces, bullets))
+    return pages, dropped
+
+
+def _walk(item: Any) -> Any:
+    """Text lines and small shapes of a page, inside boxes and figures too."""
+    from pdfminer.layout import LTCurve, LTFigure, LTTextContainer, LTTextLine
+
+    for child in item:
+        if isinstance(child, (LTTextLine, LTCurve)):
+            yield child
+        elif isinstance(child, (LTTextContainer, LTFigure)):
+            yield from _walk(child)
+
+
+def _piece(line: Any, page: int, width: float, height: float, dropped: list[tuple[str, str]]) -> list[Line]:
+    """One pdfminer line piece as a ``Line`` of its visible characters (the invisible ones reported)."""
+    from pdfminer.layout import LTChar
+
+    text, hidden, why = [], [], ""
+    chars: list[Any] = []
+    cells: list[tuple[float, list[str]]] = []  # pieces split at a gap wider than a space: table cells
+    for obj in line:
+        if not isinstance(obj, LTChar):
+            text.append(obj.get_text())
+            if cells:
+                cells[-1][1].append(obj.get_text())
+            continue
+        reason = ""
+        if getattr(obj, "render_mode", 0) == 3:
+            reason = "invisible text"
+        elif obj.size < 2:
+            reason = "tiny text"
+        elif _white(getattr(obj.graphicstate, "ncolor", None)):
+            reason = "white text"
+        elif obj.x1 < 0 or obj.x0 > width or obj.y1 < 0 or obj.y0 > height:
+            reason = "off-page text"
+        if reason:
+            hidden.append(obj.get_text())
+            why = why or reason
+            continue
+        if not cells or (chars and obj.x0 - chars[-1].x1 > 0.8 * obj.size):
+            cells.append((obj.x0, []))
+        cells[-1][1].append(obj.get_text())
+        chars.append(obj)
+        text.append(obj.get_text())
+    if hidden and "".join(hidden).strip():
+        dropped.append((why, " ".join("".join(hidden).split())))
+    visible = "".join(text).strip()
+    if not chars or not visible:
+        return []
+    sizes = Counter(round(c.size, 1) for c in chars)
+    bold = sum("bold" in c.fontname.lower() or "black" in c.fontname.lower() for c in chars) > len(chars) / 2
+    x0, x1 = min(c.x0 for c in chars), max(c.x1 for c in chars)
+    y0 = statistics.median(c.y0 for c in chars)
+    y1 = statistics.median(c.y1 for c in chars)
+    pieces = [(cx, "".join(t).strip()) for cx, t in cells if "".join(t).strip()]
+    return [Line(visible, x0, x1, y0, y1, sizes.most_common(1)[0][0], bold, page, pieces)]
