@@ -17,16 +17,21 @@ export DO_NOT_TRACK := true
 
 install: $(STAMP)  ## create .venv and install the exact pinned dependencies
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-bootstrap.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	@echo "make install: creating $(VENV) and installing the pinned packages (about 2-3 minutes the first time, quiet; once)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# pip and setuptools pinned as well (requirements-bootstrap.lock); this package is then built with them
+	# (--no-build-isolation), so the build fetches no unpinned setuptools
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -r requirements-bootstrap.lock
 	# every pin is in the lock, so install it as is (--no-deps keeps the resolver from swapping in a CUDA torch
 	# or the layout-model extras unstructured does not need for the fast paths)
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements.lock
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 run: install  ## ingest the bundled corpus if needed, then serve on http://127.0.0.1:8000
+	@echo "make run: ingesting the bundled corpus (first time: the embedding model is exported once, about 15 s, then a minute or two of parsing and embedding; later runs only changed files)"
 	$(BIN)/cstassist ingest || echo "some files failed to ingest (see above); serving what was indexed"
 	$(BIN)/cstassist serve --host 127.0.0.1 --port 8000
 
@@ -36,6 +41,7 @@ test-deps: install $(LLM_STAMP) $(AUDIT_STAMP)  ## what only the tests need: Chr
 	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 
 $(LLM_STAMP): requirements-llm.lock
+	@echo "make test-deps: compiling llama-cpp-python from source for the local-LLM tests (about 8 minutes on 2 cores, quiet; once)"
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.lock
 	touch $(LLM_STAMP)
 
@@ -44,6 +50,7 @@ $(AUDIT_STAMP): requirements-audit.lock
 	touch $(AUDIT_STAMP)
 
 test: test-deps  ## the whole suite, slow tests included
+	@echo "make test: the whole suite, real parsers, Chromium and servers included (tens of minutes on 2 cores; a dot per test)"
 	$(BIN)/python -m pytest -q
 
 lint:
@@ -56,8 +63,8 @@ eval: install  ## retrieval and answer quality on the gold set, with baselines; 
 bench: install  ## speed at scale against the plain LangChain stack (see benchmarks/README.md)
 	$(BIN)/python -m benchmarks.run
 
-audit: install $(AUDIT_STAMP)  ## known vulnerabilities in the pinned packages; fails when it could not audit
-	$(BIN)/python tools/audit.py requirements.lock requirements-llm.lock requirements-audit.lock
+audit: install $(AUDIT_STAMP)  ## known vulnerabilities in the pinned packages; needs PyPI's JSON API, fails in one line without it
+	$(BIN)/python tools/audit.py requirements.lock requirements-llm.lock requirements-audit.lock requirements-bootstrap.lock
 
 clean:
 	rm -rf data evals/reports test-artifacts

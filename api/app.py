@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
     )
+    _declare_security(app)
     errors.install(app)
     routers = [m.router for m in (routes_query, routes_docs, routes_access, routes_site, routes_admin)]
     routers += [routes_admin.api, routes_admin_insights.api, routes_admin.fallback]
@@ -95,6 +96,37 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         large_bodies={"/v1/admin/documents": int(cfg_for_middleware.limits.max_file_mb * 2**20) + 64 * 1024},
     )
     return app
+
+
+SECURITY_SCHEMES = {
+    "memberToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A member token from POST /v1/token (or an API key sent the same way). Without one: public papers only.",
+    },
+    "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "An API key from `cstassist keys create` (a public or members key; sent by servers, never by browsers).",
+    },
+}
+
+
+def _declare_security(app: FastAPI) -> None:
+    """Declare the two credentials in the OpenAPI document, so /docs offers an Authorize button. Each is
+    optional (``{}`` in ``security``): an anonymous caller reads public papers; deps.py checks what is sent."""
+    build = app.openapi
+
+    def openapi() -> dict:  # type: ignore[type-arg]
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            schema["security"] = [{}, {"memberToken": []}, {"apiKey": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cstassist.errors import RateLimited
 
+from .security_headers import security_headers
+
 log = logging.getLogger("cstassist.access")
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=-]+")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -149,7 +151,9 @@ class RequestMiddleware:
         async def send_with_id(msg: Message) -> None:
             if msg["type"] == "http.response.start":
                 status["code"] = msg["status"]
-                msg["headers"] = list(msg.get("headers", [])) + [(b"x-request-id", rid.encode())]
+                headers = list(msg.get("headers", []))
+                present = {bytes(k).lower() for k, _ in headers}
+                msg["headers"] = headers + [(b"x-request-id", rid.encode())] + security_headers(scope["path"], present)
             await send(msg)
 
         try:
@@ -217,6 +221,7 @@ async def _refuse(
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", rid.encode()),
                 *(extra or []),
+                *security_headers("", set()),
             ],
         }
     )

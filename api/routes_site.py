@@ -30,6 +30,12 @@ def widget() -> FileResponse:
     )
 
 
+@router.get("/demo.js", include_in_schema=False)
+def demo_script() -> FileResponse:
+    """The demo page's own script (its example questions), not inline so the page's CSP forbids inline script."""
+    return FileResponse(STATIC / "demo.js", media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+
 @router.get("/healthz", tags=["health"])
 def healthz() -> dict[str, str]:
     """The process is alive."""

@@ -30,7 +30,7 @@ class Services:
     _has_documents: tuple[float, bool] | None = field(default=None, repr=False)
 
     EMPTY_INDEX = "the index holds no documents: run `cstassist ingest`, or check CSTASSIST_DATA_DIR"
-    EMPTY_CHECK_TTL_S = 5.0  # an ingest into an empty index is noticed within this; a count per ask is not needed
+    EMPTY_CHECK_TTL_S = 5.0  # how long "not empty" is trusted before counting again (not a count per ask)
 
     def require_documents(self) -> None:
         """Raise ``NotReady`` (503) when the index holds no passages at all, whoever asks.
@@ -40,7 +40,9 @@ class Services:
         reveals nothing about members-only content; only "empty" versus "not empty" is ever told.
         """
         now = time.monotonic()
-        if self._has_documents is None or now - self._has_documents[0] > self.EMPTY_CHECK_TTL_S:
+        # only "not empty" is remembered: an index that was empty is counted again on the next request, so the
+        # first documents an ingest adds (on any host) are answered from at once
+        if self._has_documents is None or not self._has_documents[1] or now - self._has_documents[0] > self.EMPTY_CHECK_TTL_S:
             self._has_documents = (now, self.assistant.index.chunk_count() > 0)
         if not self._has_documents[1]:
             raise NotReady(self.EMPTY_INDEX)

@@ -28,4 +28,5 @@ def test_audit_fails_loudly_when_the_vulnerability_service_is_unreachable(tmp_pa
     )
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "nothing was audited" in done.stderr.lower()
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # one line, no traceback
     assert "no known vulnerabilities" not in done.stdout.lower()

@@ -24,9 +24,13 @@ def main(locks: list[str]) -> int:
         command = [sys.executable, "-m", "pip_audit", "--no-deps", "--disable-pip", "--progress-spinner", "off"]
         command += ["-f", "json", "-o", str(out)] + [arg for lock in locks for arg in ("-r", lock)]
         done = subprocess.run(command, capture_output=True, text=True)
-        if not out.exists():
-            print(done.stderr[-2000:], file=sys.stderr)
-            print(f"AUDIT FAILED: pip-audit exited {done.returncode} without a report; nothing was audited", file=sys.stderr)
+        if not out.exists():  # one line: pip-audit's last words, not its traceback
+            last = next((line.strip() for line in reversed(done.stderr.splitlines()) if line.strip()), "no output")
+            print(
+                f"AUDIT FAILED: pip-audit exited {done.returncode} without a report; nothing was audited "
+                f"(is PyPI's JSON API, its vulnerability service, reachable?): {last[:300]}",
+                file=sys.stderr,
+            )
             return 1
         deps = json.loads(out.read_text())["dependencies"]
     skipped = [d for d in deps if d.get("skip_reason")]

@@ -252,6 +252,10 @@
     ".intro { background: #fff; border: 1px solid #dde3ec; border-radius: 12px; padding: 12px 14px; color: #374151; font-size: 14px; }",
     ".intro strong { color: #1b2a4a; }",
     ".intro p + p { margin-top: 6px; }",
+    ".suggestion-list { list-style: none; margin: 6px 0 0; padding: 0; display: grid; gap: 6px; }",
+    ".suggestion { all: unset; box-sizing: border-box; width: 100%; cursor: pointer; font-size: 13px; line-height: 1.4; color: #1b2a4a; background: #f3f8fd; border: 1px solid #b9d3ee; border-radius: 8px; padding: 6px 10px; }",
+    ".suggestion:hover { background: #e6f0fa; }",
+    ".suggestion:focus-visible { outline: 3px solid #ffbf47; outline-offset: 1px; }",
 
     /* messages */
     ".msg { display: flex; flex-direction: column; max-width: 100%; }",
@@ -396,6 +400,7 @@
       el("div", { className: "intro" }, [
         el("p", null, [el("strong", { text: "Hello!" }), " Ask a question about school trust governance, leadership or policy."]),
         el("p", { text: "Answers are drawn from CST guidance and list the sources they use." }),
+        suggestions(),
       ]),
     ]);
 
@@ -472,6 +477,37 @@
       e.preventDefault();
       submit();
     });
+  }
+
+  // Questions offered in the empty conversation: the host page's data-suggestions (a JSON list of strings),
+  // else three the bundled CST papers answer. Each is a button that asks it.
+  var DEFAULT_SUGGESTIONS = [
+    "How should our board go about reviewing the chief executive\u2019s performance?",
+    "How many domains of an effective trust does CST propose?",
+    "When was the Confederation of School Trusts launched?",
+  ];
+  function suggestions() {
+    var list = DEFAULT_SUGGESTIONS;
+    var attr = currentScript ? currentScript.getAttribute("data-suggestions") : null;
+    if (attr) {
+      try {
+        var given = JSON.parse(attr);
+        if (Array.isArray(given)) list = given.filter(function (q) { return typeof q === "string" && q.trim(); }).slice(0, 5);
+      } catch (e) {
+        list = DEFAULT_SUGGESTIONS;
+      }
+    }
+    if (!list.length) return null;
+    return el("div", { className: "suggestions", "data-testid": "suggestions" }, [
+      el("p", { text: "Try asking:" }),
+      el("ul", { className: "suggestion-list" }, list.map(function (q) {
+        var b = el("button", { type: "button", className: "suggestion", "data-testid": "suggestion", text: q });
+        b.addEventListener("click", function () {
+          if (!state.busy) ask(q.slice(0, MAX_QUESTION_LENGTH));
+        });
+        return el("li", null, [b]);
+      })),
+    ]);
   }
 
   function autoGrow() {
@@ -1059,6 +1095,13 @@
     },
     reset: function () {
       whenReady(reset);
+    },
+    ask: function (question) {
+      whenReady(function () {
+        if (typeof question !== "string" || !question.trim() || state.busy) return;
+        open();
+        ask(question.trim().slice(0, MAX_QUESTION_LENGTH));
+      });
     },
   };
   window.CSTAssist = api;

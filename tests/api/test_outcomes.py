@@ -68,7 +68,7 @@ class _Examples(HTMLParser):
 
     def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
         a = dict(attrs)
-        if tag == "li" and "data-example" in a:
+        if tag in ("li", "button") and "data-example" in a:
             self._doc, self._text = a.get("data-expect-document"), ""
 
     def handle_data(self, data):  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ class _Examples(HTMLParser):
             self._text += data
 
     def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
-        if tag == "li" and self._doc is not None:
+        if tag in ("li", "button") and self._doc is not None:
             self.items.append((" ".join(self._text.split()), self._doc))
             self._doc = None
 
