@@ -6,7 +6,7 @@ headings guessed from the words. This reader works from the characters instead (
 size, font name, fill colour; the render mode is taken from the text state as each string is shown):
 
 1. **Visible characters only** (``pdf_text``). A character in white (or near-white) fill, in text render mode 3
-   (invisible), under 2 pt, or outside the page is dropped where it is, and reported; the same words
+   (invisible), under 3 pt, or outside the page is dropped where it is, and reported; the same words
    elsewhere on the page stay.
 2. **Lines.** pdfminer's line pieces on one baseline (a justified line comes in several) are put back
    together, left to right.

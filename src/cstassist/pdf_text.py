@@ -2,7 +2,7 @@
 
 The first step of reading a PDF (``pdf_layout`` does the rest): pdfminer's characters (``LTChar``), each
 tagged with the text render mode it was shown in, grouped into pdfminer's line pieces. A character a reader
-cannot see (white or near-white fill, render mode 3, under 2 pt, outside the page) is dropped where it is
+cannot see (white or near-white fill, render mode 3, under 3 pt, outside the page) is dropped where it is
 and reported; a piece is split into cells where a gap wider than a space opens (table cells).
 """
 
@@ -30,14 +30,34 @@ class Line:
     bullet: bool = False
 
 
-def _white(color: object) -> bool:
+TINY_PT = 3.0  # text set smaller than this is not read by anyone (the DOCX rule too: hidden_docx)
+MIN_CONTRAST = 1.5  # WCAG contrast ratio against the white page below which a fill colour is not seen
+
+
+def _luminance(color: object) -> float | None:
+    """WCAG relative luminance of a pdfminer fill colour (grey, RGB or CMYK components in 0..1); None if unknown."""
     if isinstance(color, (int, float)):
-        return color >= 0.95
-    if isinstance(color, (list, tuple)) and color:
-        if len(color) == 4:  # CMYK
-            return all(float(c) <= 0.05 for c in color)
-        return all(float(c) >= 0.95 for c in color)
-    return False
+        rgb = [float(color)] * 3
+    elif isinstance(color, (list, tuple)) and len(color) in (1, 3, 4):
+        try:
+            comps = [float(c) for c in color]
+        except (TypeError, ValueError):
+            return None
+        if len(comps) == 4:  # CMYK, converted the naive way
+            c, m, y, k = comps
+            rgb = [(1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)]
+        else:
+            rgb = comps * 3 if len(comps) == 1 else comps
+    else:
+        return None
+    lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in (min(1.0, max(0.0, v)) for v in rgb)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _white(color: object) -> bool:
+    """A fill too close to the white page to be read: white, and near-white such as #EEE (contrast under 1.5)."""
+    lum = _luminance(color)
+    return lum is not None and 1.05 / (lum + 0.05) < MIN_CONTRAST
 
 
 def _aggregator(rsrc: Any, laparams: Any) -> Any:
@@ -112,7 +132,7 @@ def _piece(line: Any, page: int, width: float, height: float, dropped: list[tupl
         reason = ""
         if getattr(obj, "render_mode", 0) == 3:
             reason = "invisible text"
-        elif obj.size < 2:
+        elif obj.size < TINY_PT:
             reason = "tiny text"
         elif _white(getattr(obj.graphicstate, "ncolor", None)):
             reason = "white text"
