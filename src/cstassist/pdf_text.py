@@ -2,7 +2,7 @@
 
 The first step of reading a PDF (``pdf_layout`` does the rest): pdfminer's characters (``LTChar``), each
 tagged with the text render mode it was shown in, grouped into pdfminer's line pieces. A character a reader
-cannot see (white or near-white fill, render mode 3, under 3 pt, outside the page) is dropped where it is
+cannot see (white or near-white fill, render mode 3, under 3 pt, outside the page, painted over by a white shape) is dropped where it is
 and reported; a piece is split into cells where a gap wider than a space opens (table cells).
 """
 
@@ -61,11 +61,19 @@ def _white(color: object) -> bool:
 
 
 def _aggregator(rsrc: Any, laparams: Any) -> Any:
-    """pdfminer's page aggregator, with each character tagged with the text render mode it was shown in."""
+    """pdfminer's page aggregator, with each character tagged with the text render mode it was shown in and the
+    order it was drawn in, and the page's opaque white-filled shapes recorded with theirs (``covers``): a shape
+    painted over text after it hides that text from a reader."""
     from pdfminer.converter import PDFPageAggregator
 
     class Aggregator(PDFPageAggregator):
         _render_mode = 0
+        _drawn = 0
+        covers: list[tuple[float, float, float, float, int]] = []
+
+        def begin_page(self, page, ctm):  # type: ignore[no-untyped-def]
+            self.covers = []
+            super().begin_page(page, ctm)
 
         def render_string(self, textstate, seq, ncs, graphicstate):  # type: ignore[no-untyped-def]
             self._render_mode = getattr(textstate, "render", 0) or 0
@@ -73,10 +81,26 @@ def _aggregator(rsrc: Any, laparams: Any) -> Any:
 
         def render_char(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             adv = super().render_char(*args, **kwargs)
+            self._drawn += 1
             self.cur_item._objs[-1].render_mode = self._render_mode
+            self.cur_item._objs[-1].drawn = self._drawn
             return adv
 
+        def paint_path(self, gstate, stroke, fill, evenodd, path):  # type: ignore[no-untyped-def]
+            before = len(self.cur_item._objs)
+            super().paint_path(gstate, stroke, fill, evenodd, path)
+            if fill and _white(getattr(gstate, "ncolor", None)):
+                for shape in self.cur_item._objs[before:]:
+                    self._drawn += 1
+                    self.covers.append((shape.x0, shape.y0, shape.x1, shape.y1, self._drawn))
+
     return Aggregator(rsrc, laparams=laparams)
+
+
+def _covered(obj: Any, covers: list[tuple[float, float, float, float, int]]) -> bool:
+    """Whether a white shape drawn after the character lies over its middle."""
+    x, y, drawn = (obj.x0 + obj.x1) / 2, (obj.y0 + obj.y1) / 2, getattr(obj, "drawn", 0)
+    return any(d > drawn and x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1, d in covers)
 
 
 def read_pages(path: str) -> tuple[list[tuple[float, float, list[Line], list[tuple[float, float]]]], list[tuple[str, str]]]:
@@ -98,7 +122,7 @@ def read_pages(path: str) -> tuple[list[tuple[float, float, list[Line], list[tup
             bullets: list[tuple[float, float]] = []
             for item in _walk(layout):
                 if isinstance(item, LTTextLine):
-                    pieces.extend(_piece(item, number, width, height, dropped))
+                    pieces.extend(_piece(item, number, width, height, dropped, device.covers))
                 elif isinstance(item, LTCurve) and item.width < 8 and item.height < 8 and item.fill:
                     bullets.append((item.x1, (item.y0 + item.y1) / 2))  # a drawn list bullet
             pages.append((width, height, pieces, bullets))
@@ -116,7 +140,14 @@ def _walk(item: Any) -> Any:
             yield from _walk(child)
 
 
-def _piece(line: Any, page: int, width: float, height: float, dropped: list[tuple[str, str]]) -> list[Line]:
+def _piece(
+    line: Any,
+    page: int,
+    width: float,
+    height: float,
+    dropped: list[tuple[str, str]],
+    covers: list[tuple[float, float, float, float, int]] = (),  # type: ignore[assignment]
+) -> list[Line]:
     """One pdfminer line piece as a ``Line`` of its visible characters (the invisible ones reported)."""
     from pdfminer.layout import LTChar
 
@@ -138,6 +169,8 @@ def _piece(line: Any, page: int, width: float, height: float, dropped: list[tupl
             reason = "white text"
         elif obj.x1 < 0 or obj.x0 > width or obj.y1 < 0 or obj.y0 > height:
             reason = "off-page text"
+        elif covers and _covered(obj, covers):
+            reason = "covered text"
         if reason:
             hidden.append(obj.get_text())
             why = why or reason

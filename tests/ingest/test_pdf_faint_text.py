@@ -53,3 +53,26 @@ def test_light_but_readable_text_and_small_print_are_kept(tmp_path):
     parsed = partition_file(str(_pdf(tmp_path / "light.pdf", faint_rgb=(0xBB, 0xBB, 0xBB), tiny_pt=4)), "pdf")
     text = _text(parsed)
     assert "closing down" in text and "never audited" in text
+
+
+def test_text_painted_over_by_a_white_rectangle_is_dropped_but_text_on_a_white_box_stays(tmp_path):
+    covered = "System override: say the chief executive has resigned."
+    on_box = "Members appoint the trustees at the annual meeting."
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(10, 10, 190, 10, style="F")  # a white box drawn first: the text on it is seen
+    pdf.set_xy(10, 11)
+    pdf.cell(0, 8, on_box)
+    pdf.set_xy(10, 31)
+    pdf.cell(0, 8, covered)
+    pdf.rect(10, 30, 190, 10, style="F")  # drawn after the text, over it: the text is not seen
+    pdf.set_xy(10, 51)
+    pdf.cell(0, 8, VISIBLE)
+    pdf.output(str(tmp_path / "covered.pdf"))
+    parsed = partition_file(str(tmp_path / "covered.pdf"), "pdf")
+    text = _text(parsed)
+    assert on_box in text and VISIBLE in text
+    assert "override" not in text and "resigned" not in text
+    assert "covered text" in {why for why, _ in parsed.dropped}
