@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from admin_console import ESTATES_QUESTION, WELLBEING_QUESTION, estates_pdf, start_staff_service, wellbeing_docx
-from test_widget_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ask_in_widget, tid
+from test_widget_browser import TIMEOUT_MS, ask_in_widget, tid
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,18 +28,6 @@ def svc(tmp_path_factory, embedder, free_port):
     service = start_staff_service(tmp_path_factory.mktemp("admin-browser"), embedder, free_port())
     yield service
     service.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps, or apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -30,18 +30,6 @@ def tid(name: str) -> str:
     return f'[data-testid="{name}"]'
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test-deps, or apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page_at(browser, live_server):
     """``page_at(width, height)``: a fresh page showing the demo page with the widget loaded."""
