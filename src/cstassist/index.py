@@ -15,10 +15,11 @@ from .documents import Chunk, DocumentMeta, Passage
 from .filters import Filters
 from .injection import strip_invisible
 from .lexical import LexicalIndex
+from .records import Record, RecordCache, shingles
 from .settings import Settings
 from .state import Ledger
 from .store import ChromaStore
-from .windows import WINDOWS_KEY, window_vectors
+from .windows import WINDOWS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,6 @@ log = logging.getLogger(__name__)
 class DocumentInfo:
     meta: DocumentMeta
     chunk_count: int
-
-
-def _for_caller(p: Passage, meta: dict[str, Any], audiences: tuple[str, ...]) -> Passage:
-    """The passage as a caller with ``audiences`` may see it, without invisible characters; the link to a replacement the caller may not see
-    (a public paper superseded by a members-only one) is left out, so its title and id reach no answer, citation,
-    search result or widget flag, and the passage ranks as it would were the replacement never ingested. A
-    passage stored before the replacement's audience was recorded is treated as members-only."""
-    if p.superseded_by and str(meta.get("superseded_by_audience") or "members") not in audiences:
-        p.superseded_by = None
-        p.superseded_by_title = None
-    # passages stored before invisible characters were stripped at ingest lose them here
-    p.text, p.title, p.section = strip_invisible(p.text), strip_invisible(p.title), strip_invisible(p.section)
-    return p
 
 
 def _visible_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +54,7 @@ class Index:
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
         self._health: tuple[float, str | None] | None = None
+        self._records = RecordCache(settings.retrieval.record_cache)
 
     # --- writing (ingest) -------------------------------------------------------------------------
     def replace_document(
@@ -74,6 +63,7 @@ class Index:
         """Make the document's chunks in Chroma exactly ``chunks`` (old ones removed first); ``windows`` holds each
         chunk's encoded sentence-window vectors (``cstassist.windows``), stored in its metadata."""
         self.store.delete_document(meta.document_id)
+        self._records.clear()
         if chunks:
             metas = [_visible_meta(c.metadata(meta)) for c in chunks]
             for m, blob in zip(metas, windows or []):
@@ -84,14 +74,18 @@ class Index:
 
     def remove_document(self, document_id: str) -> None:
         self.store.delete_document(document_id)
+        self._records.clear()
 
     def rebuild_lexical(self, generation: int | None = None) -> LexicalIndex:
         """Re-derive BM25 from what Chroma holds now, and cache it stamped with ``generation`` (default: the
         ledger's now; pass the one read *before* reading Chroma when another process may be ingesting)."""
         if generation is None:
             generation = self.ledger.generation
-        records = [(i, t, m) for ids, texts, metas, _ in self.store.iter_all() for i, t, m in zip(ids, texts, metas)]
-        lex = LexicalIndex.build(records, generation)
+        records, vectors = [], []
+        for ids, texts, metas, embeddings in self.store.iter_all(include=("documents", "metadatas", "embeddings")):
+            records += zip(ids, texts, metas)
+            vectors += list(embeddings)
+        lex = LexicalIndex.build(records, generation, np.asarray(vectors, dtype=np.float32) if vectors else None)
         lex.save(self.settings.data_dir / "lexical")
         with self._lock:
             self._lexical = lex
@@ -165,17 +159,34 @@ class Index:
             except Exception:  # noqa: BLE001 - a failed refresh must not stop the watcher; the next tick retries
                 log.exception("refreshing the lexical index failed; serving the previous one")
 
-    def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
+    def dense_search(self, vector: np.ndarray, n: int, filters: Filters, lexical: LexicalIndex | None = None) -> list[Passage]:
+        """The ``n`` passages closest to ``vector`` among those the filters allow, best first. A search narrowed by
+        document, kind or date scores exactly the passages the filters allow (``LexicalIndex.nearest``); an
+        unnarrowed one asks HNSW for ids only. Either way the passages come from ``records``."""
+        hits = None
+        if filters.chroma_where() is not None:
+            hits = (lexical or self.lexical()).nearest(vector, n, filters)
+            if hits is None:  # an index cached before it kept vectors
+                hits = self.store.nearest(vector, n, filters.audiences, filters.chroma_where())
+        else:
+            hits = self.store.nearest(vector, n, filters.audiences)
+        records = self.records([cid for cid, _ in hits], filters.audiences, lexical)
         out = []
-        for cid, text, meta, sim in self.store.query(vector, n, filters.audiences, filters.chroma_where()):
-            if meta.get("audience") not in filters.audiences:  # a passage stored in the wrong collection
-                log.error("passage %s has audience %r outside its collection; left out", cid, meta.get("audience"))
+        for cid, sim in hits:
+            rec = records.get(cid)
+            if rec is None:
                 continue
-            p = _for_caller(Passage.from_record(cid, text, meta), meta, filters.audiences)
-            p.similarity = sim
-            p.set_windows(window_vectors(meta, vector.shape[-1]), vector)
-            out.append(p)
+            if rec.audience not in filters.audiences:  # a passage stored in the wrong collection
+                log.error("passage %s has audience %r outside its collection; left out", cid, rec.audience)
+                continue
+            out.append(rec.for_caller(filters.audiences, vector, sim))
         return out
+
+    def records(self, ids: list[str], audiences: tuple[str, ...], lexical: LexicalIndex | None = None) -> dict[str, Record]:
+        """The stored passages of ``ids`` among the audiences' collections (``cstassist.records``: read once per
+        generation of the index, then kept)."""
+        generation = (lexical or self.lexical()).generation
+        return self._records.at(generation).get(ids, lambda missing: self.store.get(missing, audiences, with_vectors=True))
 
     def lexical_search(
         self,
@@ -187,20 +198,24 @@ class Index:
         """BM25's top ``n`` and the BM25 scores of the chunks in ``also`` (see ``LexicalIndex.search_with``)."""
         return self.lexical().search_with(query, n, filters, also)
 
-    def passages(self, ids: list[str], filters: Filters, query_vector: np.ndarray | None = None) -> dict[str, Passage]:
+    def passages(
+        self, ids: list[str], filters: Filters, query_vector: np.ndarray | None = None, lexical: LexicalIndex | None = None
+    ) -> dict[str, Passage]:
         """Fetch passages by id, dropping any the filters (audience first) do not allow; with ``query_vector``,
         each passage's cosine similarity to it (and its best window's) is filled in from its stored vectors."""
         if not ids:
             return {}
-        out = {}
-        for cid, text, meta, vector in self.store.get(ids, filters.audiences, with_vectors=query_vector is not None):
-            if meta.get("audience") in filters.audiences:
-                p = _for_caller(Passage.from_record(cid, text, meta), meta, filters.audiences)
-                if query_vector is not None and vector is not None:
-                    p.similarity = float(np.dot(vector, query_vector))
-                    p.set_windows(window_vectors(meta, query_vector.shape[-1]), query_vector)
-                out[cid] = p
-        return out
+        records = self.records(ids, filters.audiences, lexical)
+        return {
+            cid: rec.for_caller(filters.audiences, query_vector, None)
+            for cid, rec in records.items()
+            if rec.audience in filters.audiences
+        }
+
+    def shingles(self, passage: Passage) -> frozenset[str]:
+        """The passage's word 3-grams for de-duplication, worked out once per stored passage."""
+        rec = self._records.peek(passage.chunk_id)
+        return rec.shingles if rec is not None and rec.passage.text == passage.text else shingles(passage.text)
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
         rows = self.ledger.rows().values()

@@ -3,7 +3,6 @@ their normalised scores (or by reciprocal rank), with near-duplicate passages co
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import numpy as np
@@ -12,17 +11,13 @@ from .documents import Passage
 from .embedding import Embedder
 from .filters import Filters
 from .index import Index
+from .lexical import LexicalIndex
 from .settings import RetrievalSettings
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
-def _shingles(text: str) -> set[str]:
-    words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
-
-
-def _overlapping(sa: set[str], sb: set[str], threshold: float = 0.85) -> bool:
+def _overlapping(sa: frozenset[str], sb: frozenset[str], threshold: float = 0.85) -> bool:
     """Near-duplicate passages: most word 3-grams of the shorter one appear in the other."""
     if not sa or not sb:
         return False
@@ -46,20 +41,24 @@ class HybridRetriever:
         self.embedder = embedder
         self.settings = settings
 
-    def search(self, query: str, k: int, filters: Filters, mode: Mode | None = None) -> list[Passage]:
+    def search(
+        self, query: str, k: int, filters: Filters, mode: Mode | None = None, lexical: LexicalIndex | None = None
+    ) -> list[Passage]:
+        """``lexical``: the BM25 index the caller already holds (one generation of the index for the whole request)."""
         mode = mode or self.settings.mode
         n = max(self.settings.candidates, k * 3)
         vector = self.embedder.embed_query(query)
-        dense = self.index.dense_search(vector, n, filters) if mode != "lexical" else []
+        index = lexical or self.index.lexical()
+        dense = self.index.dense_search(vector, n, filters, index) if mode != "lexical" else []
         by_id = {p.chunk_id: p for p in dense}
-        lexical, bm25 = self.index.lexical_search(query, n, filters, also=list(by_id)) if mode != "dense" else ([], {})
+        lexical, bm25 = index.search_with(query, n, filters, list(by_id)) if mode != "dense" else ([], {})
         for rank, p in enumerate(dense):
             p.ranks["dense"] = rank + 1
         lex_rank = {cid: r + 1 for r, (cid, _) in enumerate(lexical)}
         bm25.update(lexical)
 
         missing = [cid for cid in lex_rank if cid not in by_id]
-        by_id.update(self.index.passages(missing, filters, query_vector=vector))
+        by_id.update(self.index.passages(missing, filters, vector, index))
         for cid, rank in lex_rank.items():
             if cid in by_id:
                 by_id[cid].ranks["lexical"] = rank
@@ -96,13 +95,18 @@ class HybridRetriever:
     def _distinct(self, order: list[str], by_id: dict[str, Passage], fused: dict[str, float], k: int) -> list[Passage]:
         """The first ``k`` passages in ``order`` that are not near-duplicates of one already taken."""
         results: list[Passage] = []
-        kept: list[tuple[str, set[str]]] = []  # (stripped text, shingles) of each result, computed once
+        texts: set[str] = set()  # the stripped text of each result: a copy is left out before any shingling
+        kept: list[frozenset[str]] = []  # the shingles of each result
         for cid in order:
             p = by_id[cid]
-            text, shingles = p.text.strip(), _shingles(p.text)
-            if any(text == t or _overlapping(shingles, s) for t, s in kept):
+            text = p.text.strip()
+            if text in texts:
                 continue
-            kept.append((text, shingles))
+            shingles = self.index.shingles(p)
+            if any(_overlapping(shingles, s) for s in kept):
+                continue
+            texts.add(text)
+            kept.append(shingles)
             p.score = round(fused[cid], 6)
             results.append(p)
             if len(results) >= k:
