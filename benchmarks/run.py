@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import corpus, report
+from . import corpus, report, throughput, wrk
 from .serving import measure_service
 from .stats import OFFLINE_ENV, RESULT_PREFIX, loadavg, offline
 
@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="length of the load test (default 20)")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--skip-langchain", action="store_true")
+    p.add_argument("--skip-wrk", action="store_true", help="leave out the wrk throughput step")
+    p.add_argument("--wrk-concurrency", default="16,64", help="wrk connection counts (default 16,64)")
+    p.add_argument("--wrk-seconds", type=float, default=15.0, help="length of each wrk run (default 15)")
     p.add_argument("--skip-embedding", action="store_true", help="leave out the embedding-only throughput step")
     p.add_argument("--profile", action="store_true", help="also cProfile in-process asks at scale (results/profile-ask.prof)")
     p.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
@@ -183,6 +186,20 @@ def main(argv: list[str] | None = None) -> int:
             except RuntimeError as exc:
                 r["service"].append({"backend": b, "error": str(exc)})
             r["steps_s"][f"service_{b}"] = round(time.perf_counter() - t, 1)
+            loads.append(loadavg())
+
+        if not args.skip_wrk:
+            t = step("throughput with wrk: ours and the tutorial retriever behind FastAPI")
+            fast = "onnx-int8" if "onnx-int8" in backends else backends[0]
+            bundled = work / "data-bundled"
+            child("ingest_ours", "--data-dir", str(bundled), "--backend", fast, str(cst))
+            levels = [int(c) for c in args.wrk_concurrency.split(",") if c]
+            try:
+                r["throughput"] = throughput.measure(bundled, cst, scaled, fast, queries, levels, args.wrk_seconds, work)
+            except (wrk.WrkMissing, RuntimeError) as exc:
+                print(f"benchmarks: {exc}", file=sys.stderr)
+                r["throughput"] = {"error": str(exc)}
+            r["steps_s"]["throughput"] = round(time.perf_counter() - t, 1)
             loads.append(loadavg())
     finally:
         if not args.keep and not args.work:
