@@ -12,7 +12,6 @@ belongs to one generation and empties itself when asked for another (``at``), an
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from collections import OrderedDict
@@ -68,7 +67,8 @@ class Record:
         title and id reach no answer, citation, search result or widget flag, and the passage ranks as it would were
         the replacement never ingested. A passage stored before the replacement's audience was recorded is treated
         as members-only."""
-        p = copy.copy(self.passage)
+        p = object.__new__(Passage)  # a shallow copy, without copy.copy's pickling protocol (47 a search)
+        p.__dict__.update(self.passage.__dict__)
         p.ranks = {}
         if p.superseded_by and str(self.meta.get("superseded_by_audience") or "members") not in audiences:
             p.superseded_by = None
