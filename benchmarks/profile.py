@@ -2,7 +2,7 @@
 
     python -m benchmarks.profile --data-dir DIR [--queries FILE] [--out FILE.json]
 
-Each gold question is asked once after five warm-up calls (``first``: its query vector and passages not seen
+Each gold question is asked once, by a freshly opened assistant, after five warm-up calls (``first``: its query vector and passages not seen
 before in this process, as the benchmark's sequential pass meets them), then all of them again (``again``: what a
 repeated question costs). The stages are the functions named below, matched in the profile by file and name, so
 the same script reads an older checkout (run it with ``PYTHONPATH`` pointing at that checkout's packages): a stage
@@ -75,9 +75,11 @@ def main() -> None:
 
         queries = [g.question for g in load_gold() if not g.follow_up_of]
     settings = Settings(data_dir=args.data_dir)
-    assistant = Assistant.open(settings, create_embedder(settings.embedding, cache_dir=args.data_dir / "models"))
-    result: dict = {"data_dir": str(args.data_dir), "chunks": assistant.index.chunk_count(), "loadavg": [loadavg()]}  # type: ignore[type-arg]
+    embedder = create_embedder(settings.embedding, cache_dir=args.data_dir / "models")
+    result: dict = {"data_dir": str(args.data_dir), "loadavg": [loadavg()]}  # type: ignore[type-arg]
     for kind in ("search", "ask"):
+        assistant = Assistant.open(settings, embedder)  # a fresh one: nothing remembered from the other kind
+        result["chunks"] = assistant.index.chunk_count()
         call = assistant.search if kind == "search" else assistant.ask
         for q in queries[:5]:
             call(q)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .candidates import Candidate
 from .database import RESTORE_HINT, Database, DatabaseLost, DatabaseUnavailable, damage_of
 from .documents import Chunk, DocumentMeta, Passage
 from .filters import Filters
@@ -159,28 +160,48 @@ class Index:
             except Exception:  # noqa: BLE001 - a failed refresh must not stop the watcher; the next tick retries
                 log.exception("refreshing the lexical index failed; serving the previous one")
 
-    def dense_search(self, vector: np.ndarray, n: int, filters: Filters, lexical: LexicalIndex | None = None) -> list[Passage]:
-        """The ``n`` passages closest to ``vector`` among those the filters allow, best first. A search narrowed by
-        document, kind or date scores exactly the passages the filters allow (``LexicalIndex.nearest``); an
-        unnarrowed one asks HNSW for ids only. Either way the passages come from ``records``."""
-        hits = None
+    def nearest(
+        self, vector: np.ndarray, n: int, filters: Filters, lexical: LexicalIndex | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the ``n`` passages closest to ``vector`` among those the filters allow, best first. A
+        search narrowed by document, kind or date scores exactly the passages the filters allow
+        (``LexicalIndex.nearest``); an unnarrowed one asks HNSW, for ids only."""
         if filters.chroma_where() is not None:
             hits = (lexical or self.lexical()).nearest(vector, n, filters)
-            if hits is None:  # an index cached before it kept vectors
-                hits = self.store.nearest(vector, n, filters.audiences, filters.chroma_where())
-        else:
-            hits = self.store.nearest(vector, n, filters.audiences)
-        records = self.records([cid for cid, _ in hits], filters.audiences, lexical)
-        out = []
-        for cid, sim in hits:
-            rec = records.get(cid)
-            if rec is None:
+            if hits is not None:
+                return hits
+            return self.store.nearest(vector, n, filters.audiences, filters.chroma_where())  # a cache without vectors
+        return self.store.nearest(vector, n, filters.audiences)
+
+    def candidates(
+        self, ids: list[str], dense: dict[str, float], vector: np.ndarray, filters: Filters, lexical: LexicalIndex
+    ) -> dict[str, Candidate]:
+        """What ranking needs of each candidate (``cstassist.candidates``), in the order of ``ids``: from the passage
+        table where the index has one, else from the passages themselves. ``dense``: the cosines the nearest-
+        neighbour search already gave. A passage outside the caller's audiences is left out (and logged: it can
+        only be one stored in the wrong collection)."""
+        table, at = lexical.table, lexical.position
+        found: dict[str, Candidate] = {}
+        unplaced = [cid for cid in ids if table is None or at(cid) is None]
+        for cid in ids:
+            row = at(cid) if table is not None else None
+            if row is None:
                 continue
-            if rec.audience not in filters.audiences:  # a passage stored in the wrong collection
-                log.error("passage %s has audience %r outside its collection; left out", cid, rec.audience)
+            if lexical.audience[row] not in filters.audiences:
+                log.error("passage %s has audience %r outside its collection; left out", cid, lexical.audience[row])
                 continue
-            out.append(rec.for_caller(filters.audiences, vector, sim))
-        return out
+            sim = dense.get(cid)
+            found[cid] = Candidate(
+                cid,
+                table.similarity(row, vector) if sim is None else sim,  # type: ignore[union-attr]
+                table.window_scores(row, vector),  # type: ignore[union-attr]
+                table.superseded_for(row, filters.audiences),  # type: ignore[union-attr]
+                int(table.digest[row]),  # type: ignore[union-attr]
+            )
+        if unplaced:
+            for cid, p in self.passages(unplaced, filters, vector, lexical, dense).items():
+                found[cid] = Candidate(cid, p.similarity, p.window_scores, bool(p.superseded_by))
+        return {cid: found[cid] for cid in ids if cid in found}
 
     def records(self, ids: list[str], audiences: tuple[str, ...], lexical: LexicalIndex | None = None) -> dict[str, Record]:
         """The stored passages of ``ids`` among the audiences' collections (``cstassist.records``: read once per
@@ -199,18 +220,26 @@ class Index:
         return self.lexical().search_with(query, n, filters, also)
 
     def passages(
-        self, ids: list[str], filters: Filters, query_vector: np.ndarray | None = None, lexical: LexicalIndex | None = None
+        self,
+        ids: list[str],
+        filters: Filters,
+        query_vector: np.ndarray | None = None,
+        lexical: LexicalIndex | None = None,
+        similarity: dict[str, float] | None = None,
     ) -> dict[str, Passage]:
-        """Fetch passages by id, dropping any the filters (audience first) do not allow; with ``query_vector``,
-        each passage's cosine similarity to it (and its best window's) is filled in from its stored vectors."""
+        """Fetch passages by id, in the order of ``ids``, dropping any outside the caller's audiences (and logging
+        it: only a passage stored in the wrong collection can be); with ``query_vector``, each passage's cosine to it
+        (``similarity``'s where given, else from its stored vector) and its windows' are filled in."""
         if not ids:
             return {}
-        records = self.records(ids, filters.audiences, lexical)
-        return {
-            cid: rec.for_caller(filters.audiences, query_vector, None)
-            for cid, rec in records.items()
-            if rec.audience in filters.audiences
-        }
+        similarity = similarity or {}
+        out = {}
+        for cid, rec in self.records(ids, filters.audiences, lexical).items():
+            if rec.audience not in filters.audiences:
+                log.error("passage %s has audience %r outside its collection; left out", cid, rec.audience)
+                continue
+            out[cid] = rec.for_caller(filters.audiences, query_vector, similarity.get(cid))
+        return out
 
     def shingles(self, passage: Passage) -> frozenset[str]:
         """The passage's word 3-grams for de-duplication, worked out once per stored passage."""

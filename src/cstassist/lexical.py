@@ -30,10 +30,11 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from .documents import AUDIENCES
 from .filters import Filters
+from .table import PassageTable
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-CACHE_FORMAT = 3  # 2: one BM25 per audience view; 3: and the passages' vectors
+CACHE_FORMAT = 5  # 2: one BM25 per audience view; 5: and the passage table (cstassist.table)
 # the audience sets callers search with (access.SCOPES): public, and public + members
 VIEWS: tuple[tuple[str, ...], ...] = tuple(tuple(sorted(AUDIENCES[: i + 1])) for i in range(len(AUDIENCES)))
 
@@ -82,9 +83,10 @@ class LexicalIndex:
     kind: np.ndarray
     published_ord: np.ndarray
     generation: int
-    # the passages' vectors, row for row with ``ids`` (float32, memory-mapped from the cache): a search narrowed by
-    # document, kind or date scores exactly the rows its filters allow, instead of asking Chroma for a ``where``
-    vectors: np.ndarray | None = None
+    # every passage's vector, windows and superseded mark, row for row with ``ids`` (cstassist.table): candidates are
+    # scored from it, and a search narrowed by document, kind or date scores exactly the rows its filters allow
+    # instead of asking Chroma for a ``where``
+    table: PassageTable | None = None
 
     @classmethod
     def build(
@@ -110,7 +112,7 @@ class LexicalIndex:
             kind=np.array([m.get("kind", "") for m in metas], dtype=object),
             published_ord=np.array([int(m.get("published_ord", 0)) for m in metas], dtype=np.int64),
             generation=generation,
-            vectors=None if vectors is None else np.ascontiguousarray(vectors, dtype=np.float32),
+            table=None if vectors is None else PassageTable.build([r[1] for r in records], metas, vectors),
         )
 
     def __len__(self) -> int:
@@ -132,14 +134,15 @@ class LexicalIndex:
     def nearest(self, query_vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]] | None:
         """(chunk id, cosine) of the ``n`` passages closest to ``query_vector`` among those the filters allow, best
         first, scored exactly over the allowed rows; None when this index holds no vectors (an older cache)."""
-        if self.vectors is None or len(self.vectors) != len(self.ids):
+        if self.table is None or len(self.table) != len(self.ids):
             return None
+        vectors = self.table.vectors
         rows = np.flatnonzero(self.mask(filters))
         if not len(rows):
             return []
         q = query_vector.astype(np.float32)
         # a filter that allows most passages: score them all in one pass rather than gather most of the table first
-        sims = (self.vectors @ q)[rows] if len(rows) > len(self.ids) // 2 else self.vectors[rows] @ q
+        sims = (vectors @ q)[rows] if len(rows) > len(self.ids) // 2 else vectors[rows] @ q
         n = min(n, len(rows))
         top = np.argpartition(-sims, n - 1)[:n]
         top = top[np.argsort(-sims[top], kind="stable")]
@@ -204,6 +207,10 @@ class LexicalIndex:
         covering = [v for v in self.views if set(key) <= set(v)] or list(self.views)
         return self.views[min(covering, key=lambda v: len(self.views[v].rows))]
 
+    def position(self, chunk_id: str) -> int | None:
+        """The chunk's row (in ``ids``, the BM25 views' masks and the passage table); None when it is not indexed."""
+        return self._positions().get(chunk_id)
+
     def _positions(self) -> dict[str, int]:
         if "_pos" not in self.__dict__:
             self.__dict__["_pos"] = {cid: i for i, cid in enumerate(self.ids)}
@@ -228,8 +235,8 @@ class LexicalIndex:
             published_ord=self.published_ord,
             **{f"rows-{name}": self.views[v].rows for name, v in names.items()},
         )
-        if self.vectors is not None:
-            np.save(tmp / "vectors.npy", self.vectors)
+        if self.table is not None:
+            self.table.save(tmp)
         head = {"format": CACHE_FORMAT, "generation": self.generation, "ids": self.ids, "views": sorted(names)}
         (tmp / "ids.json").write_text(json.dumps(head))
         old = folder.with_name(f"{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
@@ -255,7 +262,7 @@ class LexicalIndex:
                 saved = folder / f"bm25-{name}"
                 retriever = bm25s.BM25.load(str(saved)) if saved.exists() else None
                 views[tuple(name.split("+"))] = View(retriever, meta[f"rows-{name}"].astype(np.int64))
-            vectors = np.load(folder / "vectors.npy", mmap_mode="r") if (folder / "vectors.npy").exists() else None
+            table = PassageTable.load(folder)
         except (OSError, ValueError, KeyError) as exc:
             log.info("lexical cache unusable (%s); it will be rebuilt", exc)
             return None
@@ -267,5 +274,5 @@ class LexicalIndex:
             kind=meta["kind"].astype(object),
             published_ord=meta["published_ord"],
             generation=int(head["generation"]),
-            vectors=vectors,
+            table=table,
         )

@@ -96,6 +96,26 @@ def test_an_index_cached_before_it_kept_vectors_still_answers_narrowed_searches(
     assert found and {p.document_id for p in found} == {"taking-stock-2019"}
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_ranking_from_the_passage_table_is_ranking_from_the_passages_themselves(corpus_index, tmp_path, embedder, mode):
+    """Candidates are scored from the in-memory passage table (cstassist.table); an index cached without one reads
+    every candidate from Chroma instead. Both must return the very same passages, scores and ranks."""
+    data = tmp_path / "no-table"
+    shutil.copytree(corpus_index.data_dir, data)
+    for name in ("vectors.npy", "windows.npy", "table.npz"):
+        (data / "lexical" / name).unlink()
+    with_table = Assistant.open(corpus_index, embedder)
+    without = Assistant.open(corpus_index.model_copy(update={"data_dir": data}), embedder)
+    assert with_table.index.lexical().table is not None and without.index.lexical().table is None
+    questions = ["How should the board review the chief executive's performance?", "What is a strong trust?",
+                 "What did CST achieve in its first year?", "What is the capital of France?", "governance professionals"]  # fmt: skip
+    for q in questions:
+        for k in (1, 5, 12):
+            a, b = with_table.search(q, k=k, mode=mode), without.search(q, k=k, mode=mode)
+            facts = lambda ps: [(p.chunk_id, p.score, p.similarity, p.window_scores, p.ranks, p.text) for p in ps]  # noqa: E731
+            assert facts(a) == facts(b), (q, k, mode)
+
+
 def test_a_remembered_query_vector_is_the_embedders_own_and_cannot_be_changed(embedder):
     remembered = QueryVectors(embedder)
     v = remembered.embed_query("How should the board appraise the chief executive?")
