@@ -82,12 +82,19 @@ class Index:
         ledger's now; pass the one read *before* reading Chroma when another process may be ingesting)."""
         if generation is None:
             generation = self.ledger.generation
-        records, vectors = [], []
-        for ids, texts, metas, embeddings in self.store.iter_all(include=("documents", "metadatas", "embeddings")):
-            records += zip(ids, texts, metas)
-            vectors += list(embeddings)
+        records: list[tuple[str, str, dict[str, Any]]] = []
+        vectors: list[Any] | None = []
+        try:
+            for ids, texts, metas, embeddings in self.store.iter_all(include=("documents", "metadatas", "embeddings")):
+                records += zip(ids, texts, metas)
+                vectors += list(embeddings)  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - a damaged vector index: BM25 still works, /readyz says what is wrong
+            log.warning("the vectors could not be read (%s); BM25 is built without the passage table", str(exc)[:200])
+            records = [(i, t, m) for ids, texts, metas, _ in self.store.iter_all() for i, t, m in zip(ids, texts, metas)]
+            vectors = None
         lex = LexicalIndex.build(records, generation, np.asarray(vectors, dtype=np.float32) if vectors else None)
-        lex.save(self.settings.data_dir / "lexical")
+        if vectors is not None:  # one built over a damaged index is not kept: the next start builds it whole
+            lex.save(self.settings.data_dir / "lexical")
         with self._lock:
             self._lexical = lex
         return lex
