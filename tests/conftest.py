@@ -146,5 +146,9 @@ def llm_server():
         proc.kill()
         raise RuntimeError("llama_cpp.server did not start in 60 s")
     yield base
-    proc.terminate()
-    proc.wait(10)
+    proc.terminate()  # a server busy generating can ignore it: then it is killed, never left running
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
