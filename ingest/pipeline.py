@@ -30,7 +30,7 @@ from cstassist.locking import DataDirLock
 from cstassist.manifest import MANIFEST_NAME, ManifestEntry, default_document_id, document_meta, load_manifest
 from cstassist.parsing import ParsedFile, Parser
 from cstassist.settings import Settings
-from cstassist.windows import WINDOW_SENTENCES, embed_windows
+from cstassist.windows import WINDOW_SENTENCES, embed_passages
 
 log = logging.getLogger("cstassist.ingest")
 
@@ -229,10 +229,12 @@ def _ingest_files(
     _embedder = embedder
     parser: Parser | None = None
     try:
-        # The parser child works on the next file while this process embeds the current one.
+        # The parser child works on the next file while this process embeds the current one. It starts first
+        # (its imports take seconds) and this process loads the embedding model meanwhile.
         if work:
             parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
             parser.submit(work[0].sf.path, work[0].kind)
+            _embedder = _embedder or create_embedder(settings.embedding)
         for i, w in enumerate(work):
             name, doc_id = str(w.sf.path), w.sf.document_id
             step(0.1 + 0.7 * i / len(work), f"parsing {w.sf.relative}")
@@ -253,11 +255,12 @@ def _ingest_files(
             chunks = chunk_elements(
                 doc_id, elements, listing=(w.sf.entry.fields if w.sf.entry else {}).get("layout") == "listing"
             )
-            if _embedder is None:
-                _embedder = create_embedder(settings.embedding)
             step(0.1 + 0.7 * (i + 0.5) / len(work), f"embedding {len(chunks)} passages of {w.sf.relative}")
-            vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
-            windows = embed_windows(_embedder, [c.text for c in chunks]) if settings.embedding.windows else None
+            passages = [index_text(c.text, c.metadata(meta)) for c in chunks]
+            if settings.embedding.windows:  # passages and windows in one call: batched by length together
+                vectors, windows = embed_passages(_embedder, passages, [c.text for c in chunks])  # type: ignore[arg-type]
+            else:
+                vectors, windows = _embedder.embed(passages), None  # type: ignore[union-attr]
             notes = [parsed.dropped_summary()] if parsed.dropped else []
             hidden = bool(parsed.dropped) or any(e.hidden for e in elements)
             if redacted:
