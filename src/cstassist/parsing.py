@@ -292,9 +292,15 @@ class Parser:
         self._ready = False
         self._submitted = 0.0
 
+    def start(self) -> None:
+        """Start the child now, without waiting for it: it imports the parsers (seconds) while the caller does other
+        work, instead of at the first ``submit``. Does nothing when it is running already."""
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+
     def _start(self) -> None:
-        """Start the child and return at once: it imports the parsers (seconds) while the caller does other work;
-        ``receive`` waits for it to be ready before the file's time limit starts."""
+        """Start the child and return at once; ``receive`` waits for it to be ready before the file's time limit
+        starts."""
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
         self._proc = ctx.Process(target=_worker, args=(child, self.memory_mb), daemon=True, name="cstassist-parser")
@@ -322,8 +328,7 @@ class Parser:
 
     def submit(self, path: Path, kind: str) -> None:
         """Hand a file to the child and return at once; ``receive`` gets its elements (one file at a time)."""
-        if self._proc is None or not self._proc.is_alive():
-            self._start()
+        self.start()
         self._conn.send((str(path), kind))
         self._submitted = time.monotonic()
 
@@ -364,7 +369,7 @@ class Parser:
         self._conn = None
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
+        if self._proc is not None and self._proc.is_alive() and self._ready:  # a child still starting is just stopped
             try:
                 self._conn.send(None)
                 self._proc.join(2)
