@@ -21,12 +21,13 @@ $(STAMP): requirements.lock requirements-bootstrap.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	@echo "make install: creating $(VENV) and installing the pinned packages (about 2-3 minutes the first time, quiet; once)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# pip and setuptools pinned as well (requirements-bootstrap.lock); this package is then built with them
-	# (--no-build-isolation), so the build fetches no unpinned setuptools
-	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -r requirements-bootstrap.lock
+	# pip and setuptools pinned as well (requirements-bootstrap.lock); this package and any sdist in the locks are
+	# then built with them (--no-build-isolation), so no build fetches an unpinned setuptools
+	$(BIN)/python -m pip install --disable-pip-version-check -q --require-hashes --no-deps -r requirements-bootstrap.lock
 	# every pin is in the lock, so install it as is (--no-deps keeps the resolver from swapping in a CUDA torch
-	# or the layout-model extras unstructured does not need for the fast paths)
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements.lock
+	# or the layout-model extras unstructured does not need for the fast paths); --require-hashes: each file must
+	# match one of its pin's sha256 (tools/lock_hashes.py writes them)
+	$(BIN)/pip install --disable-pip-version-check -q --require-hashes --no-deps --no-build-isolation -r requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -40,13 +41,16 @@ test-deps: install $(LLM_STAMP) $(AUDIT_STAMP)  ## what only the tests need: Chr
 	@# the multi-host tests start their own PostgreSQL 15 cluster (initdb/pg_ctl as the package's non-root postgres user)
 	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 
-$(LLM_STAMP): requirements-llm.lock
+$(LLM_STAMP): requirements-llm.lock requirements-llm-build.lock
 	@echo "make test-deps: compiling llama-cpp-python from source for the local-LLM tests (about 8 minutes on 2 cores, quiet; once)"
-	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-llm.lock
+	# its build backend, pinned and hashed, then the build without isolation: pip's isolated build environment
+	# ignores --require-hashes and would fetch the latest scikit-build-core
+	$(BIN)/pip install --disable-pip-version-check -q --require-hashes --no-deps -r requirements-llm-build.lock
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" $(BIN)/pip install --disable-pip-version-check -q --require-hashes --no-deps --no-build-isolation -r requirements-llm.lock
 	touch $(LLM_STAMP)
 
 $(AUDIT_STAMP): requirements-audit.lock
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps -r requirements-audit.lock
+	$(BIN)/pip install --disable-pip-version-check -q --require-hashes --no-deps --no-build-isolation -r requirements-audit.lock
 	touch $(AUDIT_STAMP)
 
 test: test-deps  ## the whole suite, slow tests included
@@ -64,7 +68,7 @@ bench: install  ## speed at scale against the plain LangChain stack (see benchma
 	$(BIN)/python -m benchmarks.run
 
 audit: install $(AUDIT_STAMP)  ## known vulnerabilities in the pinned packages; needs PyPI's JSON API, fails in one line without it
-	$(BIN)/python tools/audit.py requirements.lock requirements-llm.lock requirements-audit.lock requirements-bootstrap.lock
+	$(BIN)/python tools/audit.py requirements.lock requirements-llm.lock requirements-llm-build.lock requirements-audit.lock requirements-bootstrap.lock
 
 clean:
 	rm -rf data evals/reports test-artifacts

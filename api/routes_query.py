@@ -8,9 +8,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from cstassist.assistant import Reply
 from cstassist.database import DatabaseUnavailable
@@ -26,13 +27,25 @@ def _filters(body: SearchIn | AskIn) -> dict[str, Any] | None:
     return body.filters.model_dump(exclude_none=True) if body.filters else None
 
 
+def _json(payload: dict[str, Any], request: Request) -> Response:
+    """The payload as JSON, serialised once by orjson (the route's response model still documents it), with the
+    anonymous session's headers (a response built by hand does not get those the dependencies set)."""
+    return Response(orjson.dumps(payload), media_type="application/json", headers=session_headers(request))
+
+
+async def _require_documents(services: Any) -> None:
+    if not services.documents_known():  # counted at most every few seconds, off the event loop
+        await run_in_threadpool(services.require_documents)
+
+
 @router.post("/search", response_model=SearchOut, responses=ERRORS)
-async def search(body: SearchIn, caller: CallerDep, services: ServicesDep) -> SearchOut:
+async def search(body: SearchIn, request: Request, caller: CallerDep, services: ServicesDep) -> Any:
     """The top passages for a query, with their citation facts (503 `not_ready` when the index holds no documents)."""
-    await run_in_threadpool(services.require_documents)
+    await _require_documents(services)
     started = time.perf_counter()
     results = await run_in_threadpool(services.assistant.search, body.query, body.k, caller.audiences, _filters(body))
-    return SearchOut(results=[PassageOut.of(p) for p in results], took_ms=round((time.perf_counter() - started) * 1000, 2))
+    out = SearchOut(results=[PassageOut.of(p) for p in results], took_ms=round((time.perf_counter() - started) * 1000, 2))
+    return _json(out.model_dump(), request)
 
 
 def _payload(reply: Reply) -> dict[str, Any]:
@@ -71,7 +84,7 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
     """A short answer quoted from CST's papers, cited (`outcome` answer); or, when the guidance does not answer the
     question, the closest passages framed as such (`related`) or a plain "not found" (`none`). An index that holds
     no documents at all (nothing ingested, or a mistyped CSTASSIST_DATA_DIR) is a 503 `not_ready` saying so."""
-    await run_in_threadpool(services.require_documents)
+    await _require_documents(services)
     reply = await run_in_threadpool(
         services.assistant.ask,
         body.question,
@@ -83,23 +96,18 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
     )
     payload = _payload(reply)
     services.metrics.answered(reply.answer.abstained)
-    try:
-        await run_in_threadpool(  # a database write: kept off the event loop
-            services.feedback.record_answer,
-            reply.answer_id,
-            body.question,
-            reply.answer.text,
-            payload["citations"],
-            reply.answer.abstained,
-            caller.identity,
+    def record() -> None:  # database writes: kept off the event loop, in one hop
+        services.feedback.record_answer(
+            reply.answer_id, body.question, reply.answer.text, payload["citations"], reply.answer.abstained, caller.identity
         )
         # the outcome and confidence too, for the staff console's questions report
-        await run_in_threadpool(
-            request.app.state.console.questions.record, reply.answer_id, reply.answer.outcome, reply.answer.confidence
-        )
+        request.app.state.console.questions.record(reply.answer_id, reply.answer.outcome, reply.answer.confidence)
+
+    try:
+        await run_in_threadpool(record)
     except DatabaseUnavailable:
         log.warning("database unavailable: answer %s is not recorded (feedback on it will be refused)", reply.answer_id)
     if body.stream or "text/event-stream" in request.headers.get("accept", ""):
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(request)}
         return StreamingResponse(_stream(reply), media_type="text/event-stream", headers=headers)
-    return payload
+    return _json(payload, request)

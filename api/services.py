@@ -32,6 +32,12 @@ class Services:
     EMPTY_INDEX = "the index holds no documents: run `cstassist ingest`, or check CSTASSIST_DATA_DIR"
     EMPTY_CHECK_TTL_S = 5.0  # how long "not empty" is trusted before counting again (not a count per ask)
 
+    def documents_known(self) -> bool:
+        """True when the index was found to hold passages within the last ``EMPTY_CHECK_TTL_S`` seconds (no count
+        needed now)."""
+        seen = self._has_documents
+        return seen is not None and seen[1] and time.monotonic() - seen[0] <= self.EMPTY_CHECK_TTL_S
+
     def require_documents(self) -> None:
         """Raise ``NotReady`` (503) when the index holds no passages at all, whoever asks.
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import corpus, report
+from . import corpus, report, throughput, wrk
 from .serving import measure_service
 from .stats import OFFLINE_ENV, RESULT_PREFIX, loadavg, offline
 
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="length of the load test (default 20)")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--skip-langchain", action="store_true")
+    p.add_argument("--skip-wrk", action="store_true", help="leave out the wrk throughput step")
+    p.add_argument("--wrk-concurrency", default="16,64", help="wrk connection counts (default 16,64)")
+    p.add_argument("--wrk-seconds", type=float, default=15.0, help="length of each wrk run (default 15)")
     p.add_argument("--skip-embedding", action="store_true", help="leave out the embedding-only throughput step")
     p.add_argument(
         "--ingest-runs", type=int, default=3, help="fresh-process runs per stack for the whole-process ingest (default 3)"
@@ -141,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             loads.append(loadavg())
 
         if not args.skip_ingest_process:
-            r["ingest_process"] = []
+            runs: list[dict[str, Any]] = []
             for label, paths in (("bundled corpus", [cst]), (f"bundled corpus + {len(files)} HTML pages", [cst, docs])):
                 t = step(f"ingest, whole process, {label} (cstassist ingest vs the tutorial stack)")
                 extra = ["--skip-tutorial"] if args.skip_langchain else []
-                r["ingest_process"].append(
+                runs.append(
                     child(
                         "ingest_process",
                         "--work",
@@ -161,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                 r["steps_s"][f"ingest_process_{label}"] = round(time.perf_counter() - t, 1)
                 loads.append(loadavg())
             shutil.rmtree(work / "ingest-process", ignore_errors=True)
+            r["ingest_process"] = {"runs": runs, "rows": report.ingest_process_rows(runs)}
 
         t = step(f"unchanged re-ingest over {args.reingest_files} files")
         small = work / "corpus" / "small"
@@ -210,6 +214,20 @@ def main(argv: list[str] | None = None) -> int:
             except RuntimeError as exc:
                 r["service"].append({"backend": b, "error": str(exc)})
             r["steps_s"][f"service_{b}"] = round(time.perf_counter() - t, 1)
+            loads.append(loadavg())
+
+        if not args.skip_wrk:
+            t = step("throughput with wrk: ours and the tutorial retriever behind FastAPI")
+            fast = "onnx-int8" if "onnx-int8" in backends else backends[0]
+            bundled = work / "data-bundled"
+            child("ingest_ours", "--data-dir", str(bundled), "--backend", fast, str(cst))
+            levels = [int(c) for c in args.wrk_concurrency.split(",") if c]
+            try:
+                r["throughput"] = throughput.measure(bundled, cst, scaled, fast, queries, levels, args.wrk_seconds, work)
+            except (wrk.WrkMissing, RuntimeError) as exc:
+                print(f"benchmarks: {exc}", file=sys.stderr)
+                r["throughput"] = {"error": str(exc)}
+            r["steps_s"]["throughput"] = round(time.perf_counter() - t, 1)
             loads.append(loadavg())
     finally:
         if not args.keep and not args.work:

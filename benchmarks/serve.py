@@ -23,13 +23,22 @@ def main() -> None:
     import uvicorn
 
     from cstassist.api.app import create_app
+    from cstassist.api.server import protocol_for
     from cstassist.assistant import Assistant
     from cstassist.embedding import create_embedder
     from cstassist.settings import Settings
 
     settings = Settings()
     assistant = Assistant.open(settings, create_embedder(settings.embedding, cache_dir=settings.data_dir / "models"))
-    uvicorn.run(create_app(settings, assistant), host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+    uvicorn.run(
+        create_app(settings, assistant),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        proxy_headers=False,
+        access_log=False,
+        http=protocol_for(settings.limits),  # as `cstassist serve` runs it
+    )
 
 
 if __name__ == "__main__":

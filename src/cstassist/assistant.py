@@ -24,6 +24,7 @@ from .glossary import Vocabulary
 from .index import DocumentInfo, Index
 from .lexical import LexicalIndex, tokenize
 from .outline import Outline
+from .query_vectors import QueryVectors
 from .retrieval import HybridRetriever, Mode
 from .settings import Settings
 
@@ -56,8 +57,8 @@ class Assistant:
     def __init__(self, settings: Settings, index: Index, embedder: Embedder, answerer: Answerer | None = None) -> None:
         self.settings = settings
         self.index = index
-        self.embedder = embedder
-        self.retriever = HybridRetriever(index, embedder, settings.retrieval)
+        self.embedder = QueryVectors.around(embedder)  # a question asked again is embedded once
+        self.retriever = HybridRetriever(index, self.embedder, settings.retrieval)
         self.outline = Outline(index.store, lambda: index.lexical().generation)
         self.vocabulary = Vocabulary(settings.glossary_file, index.store, settings.data_dir)
         self.answerer = answerer or create_answerer(settings.llm, settings.retrieval, self.outline)
@@ -96,7 +97,8 @@ class Assistant:
         """The top ``k`` passages for ``query`` among documents the caller's audiences may see."""
         query = self._check_question(query, "query")
         flt = Filters.from_request(filters, audiences)
-        return self.retriever.search(self.expand_query(query, flt)[0], self._check_k(k), flt, mode)
+        lexical = self.index.lexical()
+        return self.retriever.search(self.expand_query(query, flt, lexical)[0], self._check_k(k), flt, mode, lexical)
 
     def ask(
         self,
@@ -146,7 +148,7 @@ class Assistant:
         lexical = self.index.lexical()
         query, explained = self.expand_query(query, flt, lexical)  # the words members use, and the papers' own acronyms
         # a broad question's key points may come from further down than k (the verdict reads the top k)
-        passages = self.retriever.search(query, max(k, self.settings.retrieval.compose_passages), flt, mode)
+        passages = self.retriever.search(query, max(k, self.settings.retrieval.compose_passages), flt, mode, lexical)
         verdict = self.verdict(question, query, passages[:k], flt, lexical=lexical, known=explained)
         if verdict.scope is not None and not verdict.scope.broad:
             passages = passages[:k]

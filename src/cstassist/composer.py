@@ -22,9 +22,11 @@ Sentences a follow-up's previous answer already said are left out (``avoid``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +66,16 @@ class Unit:
     relevance: float
     vector: np.ndarray | None
     found: frozenset[str]
+
+    @functools.cached_property
+    def length(self) -> Any:
+        """The vector's norm (of the vector's own dtype), worked out once: MMR compares each unit with every point
+        taken."""
+        return np.linalg.norm(self.vector) if self.vector is not None else 0.0
+
+    @functools.cached_property
+    def stems(self) -> set[str]:
+        return terms(self.text)
 
     @property
     def place(self) -> tuple[str, str]:
@@ -146,9 +158,9 @@ def _units(p: Passage, rank: int, weights: dict[str, float], said: Said) -> list
 
 def _alike(a: Unit, b: Unit) -> float:
     if a.vector is not None and b.vector is not None:
-        sim = float(a.vector @ b.vector / ((np.linalg.norm(a.vector) * np.linalg.norm(b.vector)) or 1.0))
+        sim = float(a.vector @ b.vector / ((a.length * b.length) or 1.0))
     else:
-        ta, tb = terms(a.text), terms(b.text)
+        ta, tb = a.stems, b.stems
         sim = len(ta & tb) / (len(ta | tb) or 1)
     return max(sim, SAME_SECTION) if a.place == b.place else sim
 

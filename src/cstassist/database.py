@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import threading
 import time
@@ -476,14 +477,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: tuple[str, ...], update: tuple[str, ...] = ()) -> None:
     """INSERT, or on a clash of ``keys`` UPDATE the ``update`` columns (nothing, if none): one statement on
-    SQLite and PostgreSQL alike."""
-    if conn.dialect.name == "postgresql":
+    SQLite and PostgreSQL alike. The statement is built once per shape and the values bound as parameters, so
+    SQLAlchemy compiles it once (an answer writes three rows; building each statement anew cost more than the
+    writes)."""
+    conn.execute(_upsert_statement(conn.dialect.name, table, tuple(values), keys, update), values)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...], update: tuple[str, ...]
+) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(table).values(**values)
+    stmt = insert(table)
     if update:
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    conn.execute(stmt)
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))

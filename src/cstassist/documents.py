@@ -134,7 +134,7 @@ class Passage:
         """Keep the passage's window vectors and each one's cosine to ``query_vector`` (none stored: nothing)."""
         if vectors is not None:
             self.window_vectors = vectors
-            self.window_scores = tuple(float(x) for x in vectors @ query_vector)
+            self.window_scores = tuple((vectors @ query_vector).tolist())  # the same floats as float(x) of each
 
     @property
     def window_similarity(self) -> float | None:

@@ -10,15 +10,17 @@ from typing import Any
 
 import numpy as np
 
+from .candidates import Candidate
 from .database import RESTORE_HINT, Database, DatabaseLost, DatabaseUnavailable, damage_of
 from .documents import Chunk, DocumentMeta, Passage
 from .filters import Filters
 from .injection import strip_invisible
 from .lexical import LexicalIndex
+from .records import Record, RecordCache, shingles
 from .settings import Settings
 from .state import Ledger
 from .store import ChromaStore
-from .windows import WINDOWS_KEY, window_vectors
+from .windows import WINDOWS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +29,6 @@ log = logging.getLogger(__name__)
 class DocumentInfo:
     meta: DocumentMeta
     chunk_count: int
-
-
-def _for_caller(p: Passage, meta: dict[str, Any], audiences: tuple[str, ...]) -> Passage:
-    """The passage as a caller with ``audiences`` may see it, without invisible characters; the link to a replacement the caller may not see
-    (a public paper superseded by a members-only one) is left out, so its title and id reach no answer, citation,
-    search result or widget flag, and the passage ranks as it would were the replacement never ingested. A
-    passage stored before the replacement's audience was recorded is treated as members-only."""
-    if p.superseded_by and str(meta.get("superseded_by_audience") or "members") not in audiences:
-        p.superseded_by = None
-        p.superseded_by_title = None
-    # passages stored before invisible characters were stripped at ingest lose them here
-    p.text, p.title, p.section = strip_invisible(p.text), strip_invisible(p.title), strip_invisible(p.section)
-    return p
 
 
 def _visible_meta(meta: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +55,7 @@ class Index:
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
         self._health: tuple[float, str | None] | None = None
+        self._records = RecordCache(settings.retrieval.record_cache)
 
     # --- writing (ingest) -------------------------------------------------------------------------
     def replace_document(
@@ -74,6 +64,7 @@ class Index:
         """Make the document's chunks in Chroma exactly ``chunks`` (old ones removed first); ``windows`` holds each
         chunk's encoded sentence-window vectors (``cstassist.windows``), stored in its metadata."""
         self.store.delete_document(meta.document_id)
+        self._records.clear()
         if chunks:
             metas = [_visible_meta(c.metadata(meta)) for c in chunks]
             for m, blob in zip(metas, windows or []):
@@ -84,15 +75,26 @@ class Index:
 
     def remove_document(self, document_id: str) -> None:
         self.store.delete_document(document_id)
+        self._records.clear()
 
     def rebuild_lexical(self, generation: int | None = None) -> LexicalIndex:
         """Re-derive BM25 from what Chroma holds now, and cache it stamped with ``generation`` (default: the
         ledger's now; pass the one read *before* reading Chroma when another process may be ingesting)."""
         if generation is None:
             generation = self.ledger.generation
-        records = [(i, t, m) for ids, texts, metas, _ in self.store.iter_all() for i, t, m in zip(ids, texts, metas)]
-        lex = LexicalIndex.build(records, generation)
-        lex.save(self.settings.data_dir / "lexical")
+        records: list[tuple[str, str, dict[str, Any]]] = []
+        vectors: list[Any] | None = []
+        try:
+            for ids, texts, metas, embeddings in self.store.iter_all(include=("documents", "metadatas", "embeddings")):
+                records += zip(ids, texts, metas)
+                vectors += list(embeddings)  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - a damaged vector index: BM25 still works, /readyz says what is wrong
+            log.warning("the vectors could not be read (%s); BM25 is built without the passage table", str(exc)[:200])
+            records = [(i, t, m) for ids, texts, metas, _ in self.store.iter_all() for i, t, m in zip(ids, texts, metas)]
+            vectors = None
+        lex = LexicalIndex.build(records, generation, np.asarray(vectors, dtype=np.float32) if vectors else None)
+        if vectors is not None:  # one built over a damaged index is not kept: the next start builds it whole
+            lex.save(self.settings.data_dir / "lexical")
         with self._lock:
             self._lexical = lex
         return lex
@@ -165,17 +167,54 @@ class Index:
             except Exception:  # noqa: BLE001 - a failed refresh must not stop the watcher; the next tick retries
                 log.exception("refreshing the lexical index failed; serving the previous one")
 
-    def dense_search(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
-        out = []
-        for cid, text, meta, sim in self.store.query(vector, n, filters.audiences, filters.chroma_where()):
-            if meta.get("audience") not in filters.audiences:  # a passage stored in the wrong collection
-                log.error("passage %s has audience %r outside its collection; left out", cid, meta.get("audience"))
+    def nearest(
+        self, vector: np.ndarray, n: int, filters: Filters, lexical: LexicalIndex | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the ``n`` passages closest to ``vector`` among those the filters allow, best first. A
+        search narrowed by document, kind or date scores exactly the passages the filters allow
+        (``LexicalIndex.nearest``); an unnarrowed one asks HNSW, for ids only."""
+        if filters.chroma_where() is not None:
+            hits = (lexical or self.lexical()).nearest(vector, n, filters)
+            if hits is not None:
+                return hits
+            return self.store.nearest(vector, n, filters.audiences, filters.chroma_where())  # a cache without vectors
+        return self.store.nearest(vector, n, filters.audiences)
+
+    def candidates(
+        self, ids: list[str], dense: dict[str, float], vector: np.ndarray, filters: Filters, lexical: LexicalIndex
+    ) -> dict[str, Candidate]:
+        """What ranking needs of each candidate (``cstassist.candidates``), in the order of ``ids``: from the passage
+        table where the index has one, else from the passages themselves. ``dense``: the cosines the nearest-
+        neighbour search already gave. A passage outside the caller's audiences is left out (and logged: it can
+        only be one stored in the wrong collection)."""
+        table, at = lexical.table, lexical.position
+        found: dict[str, Candidate] = {}
+        unplaced = [cid for cid in ids if table is None or at(cid) is None]
+        for cid in ids:
+            row = at(cid) if table is not None else None
+            if row is None:
                 continue
-            p = _for_caller(Passage.from_record(cid, text, meta), meta, filters.audiences)
-            p.similarity = sim
-            p.set_windows(window_vectors(meta, vector.shape[-1]), vector)
-            out.append(p)
-        return out
+            if lexical.audience[row] not in filters.audiences:
+                log.error("passage %s has audience %r outside its collection; left out", cid, lexical.audience[row])
+                continue
+            sim = dense.get(cid)
+            found[cid] = Candidate(
+                cid,
+                table.similarity(row, vector) if sim is None else sim,  # type: ignore[union-attr]
+                table.window_scores(row, vector),  # type: ignore[union-attr]
+                table.superseded_for(row, filters.audiences),  # type: ignore[union-attr]
+                int(table.digest[row]),  # type: ignore[union-attr]
+            )
+        if unplaced:
+            for cid, p in self.passages(unplaced, filters, vector, lexical, dense).items():
+                found[cid] = Candidate(cid, p.similarity, p.window_scores, bool(p.superseded_by))
+        return {cid: found[cid] for cid in ids if cid in found}
+
+    def records(self, ids: list[str], audiences: tuple[str, ...], lexical: LexicalIndex | None = None) -> dict[str, Record]:
+        """The stored passages of ``ids`` among the audiences' collections (``cstassist.records``: read once per
+        generation of the index, then kept)."""
+        generation = (lexical or self.lexical()).generation
+        return self._records.at(generation).get(ids, lambda missing: self.store.get(missing, audiences, with_vectors=True))
 
     def lexical_search(
         self,
@@ -187,20 +226,32 @@ class Index:
         """BM25's top ``n`` and the BM25 scores of the chunks in ``also`` (see ``LexicalIndex.search_with``)."""
         return self.lexical().search_with(query, n, filters, also)
 
-    def passages(self, ids: list[str], filters: Filters, query_vector: np.ndarray | None = None) -> dict[str, Passage]:
-        """Fetch passages by id, dropping any the filters (audience first) do not allow; with ``query_vector``,
-        each passage's cosine similarity to it (and its best window's) is filled in from its stored vectors."""
+    def passages(
+        self,
+        ids: list[str],
+        filters: Filters,
+        query_vector: np.ndarray | None = None,
+        lexical: LexicalIndex | None = None,
+        similarity: dict[str, float] | None = None,
+    ) -> dict[str, Passage]:
+        """Fetch passages by id, in the order of ``ids``, dropping any outside the caller's audiences (and logging
+        it: only a passage stored in the wrong collection can be); with ``query_vector``, each passage's cosine to it
+        (``similarity``'s where given, else from its stored vector) and its windows' are filled in."""
         if not ids:
             return {}
+        similarity = similarity or {}
         out = {}
-        for cid, text, meta, vector in self.store.get(ids, filters.audiences, with_vectors=query_vector is not None):
-            if meta.get("audience") in filters.audiences:
-                p = _for_caller(Passage.from_record(cid, text, meta), meta, filters.audiences)
-                if query_vector is not None and vector is not None:
-                    p.similarity = float(np.dot(vector, query_vector))
-                    p.set_windows(window_vectors(meta, query_vector.shape[-1]), query_vector)
-                out[cid] = p
+        for cid, rec in self.records(ids, filters.audiences, lexical).items():
+            if rec.audience not in filters.audiences:
+                log.error("passage %s has audience %r outside its collection; left out", cid, rec.audience)
+                continue
+            out[cid] = rec.for_caller(filters.audiences, query_vector, similarity.get(cid))
         return out
+
+    def shingles(self, passage: Passage) -> frozenset[str]:
+        """The passage's word 3-grams for de-duplication, worked out once per stored passage."""
+        rec = self._records.peek(passage.chunk_id)
+        return rec.shingles if rec is not None and rec.passage.text == passage.text else shingles(passage.text)
 
     def documents(self, audiences: tuple[str, ...]) -> list[DocumentInfo]:
         rows = self.ledger.rows().values()

@@ -17,6 +17,7 @@ characters, "ASCII smuggling"; zero-width spaces; bidirectional overrides) from 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -125,8 +126,10 @@ def split_sentences(line: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+@functools.lru_cache(maxsize=65536)
 def is_instruction(sentence: str) -> bool:
-    """True when the sentence reads as an instruction aimed at an AI system (matched in its ``normalise`` copy)."""
+    """True when the sentence reads as an instruction aimed at an AI system (matched in its ``normalise`` copy).
+    Remembered per sentence: an answer checks every sentence of its candidate passages, the same ones each time."""
     return bool(_RX.search(normalise(sentence)))
 
 

@@ -12,9 +12,11 @@ otherwise let anyone count words in papers they cannot read.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -24,14 +26,15 @@ from typing import Any
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from .documents import AUDIENCES
 from .filters import Filters
+from .table import PassageTable
 
 log = logging.getLogger(__name__)
-_stemmer = Stemmer.Stemmer("english")
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-CACHE_FORMAT = 2  # 2: one BM25 per audience view
+CACHE_FORMAT = 5  # 2: one BM25 per audience view; 5: and the passage table (cstassist.table)
 # the audience sets callers search with (access.SCOPES): public, and public + members
 VIEWS: tuple[tuple[str, ...], ...] = tuple(tuple(sorted(AUDIENCES[: i + 1])) for i in range(len(AUDIENCES)))
 
@@ -42,8 +45,25 @@ def index_text(text: str, meta: dict[str, Any]) -> str:
     return f"{head}\n{text}" if head else text
 
 
+_WORDS = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s's (and scikit-learn's) token pattern
+_STOPWORDS = frozenset(STOPWORDS_EN)
+_stemmers = threading.local()  # a PyStemmer object is not thread-safe: one per thread
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = Stemmer.Stemmer("english")
+    return stemmer.stemWord(word)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+    """Each text's stemmed content words, in order: exactly what ``bm25s.tokenize(texts, stopwords="en",
+    stemmer=english)`` gives (lower-cased, its token pattern, English stop words dropped, Snowball stems), without
+    its per-call progress-bar set-up and with each word's stem remembered (a search tokenises its query and every
+    candidate window, so this is on the hot path)."""
+    return [[_stem(w) for w in _WORDS(text.lower()) if w not in _STOPWORDS] for text in texts]
 
 
 @dataclass
@@ -63,9 +83,15 @@ class LexicalIndex:
     kind: np.ndarray
     published_ord: np.ndarray
     generation: int
+    # every passage's vector, windows and superseded mark, row for row with ``ids`` (cstassist.table): candidates are
+    # scored from it, and a search narrowed by document, kind or date scores exactly the rows its filters allow
+    # instead of asking Chroma for a ``where``
+    table: PassageTable | None = None
 
     @classmethod
-    def build(cls, records: list[tuple[str, str, dict[str, Any]]], generation: int) -> LexicalIndex:
+    def build(
+        cls, records: list[tuple[str, str, dict[str, Any]]], generation: int, vectors: np.ndarray | None = None
+    ) -> LexicalIndex:
         ids = [r[0] for r in records]
         metas = [r[2] for r in records]
         audience = np.array([m.get("audience", "public") for m in metas], dtype=object)
@@ -86,6 +112,7 @@ class LexicalIndex:
             kind=np.array([m.get("kind", "") for m in metas], dtype=object),
             published_ord=np.array([int(m.get("published_ord", 0)) for m in metas], dtype=np.int64),
             generation=generation,
+            table=None if vectors is None else PassageTable.build([r[1] for r in records], metas, vectors),
         )
 
     def __len__(self) -> int:
@@ -103,6 +130,23 @@ class LexicalIndex:
         if hi:
             m &= self.published_ord <= hi
         return m
+
+    def nearest(self, query_vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]] | None:
+        """(chunk id, cosine) of the ``n`` passages closest to ``query_vector`` among those the filters allow, best
+        first, scored exactly over the allowed rows; None when this index holds no vectors (an older cache)."""
+        if self.table is None or len(self.table) != len(self.ids):
+            return None
+        vectors = self.table.vectors
+        rows = np.flatnonzero(self.mask(filters))
+        if not len(rows):
+            return []
+        q = query_vector.astype(np.float32)
+        # a filter that allows most passages: score them all in one pass rather than gather most of the table first
+        sims = (vectors @ q)[rows] if len(rows) > len(self.ids) // 2 else vectors[rows] @ q
+        n = min(n, len(rows))
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(self.ids[rows[i]], float(sims[i])) for i in top]
 
     def _audience_mask(self, audiences: tuple[str, ...]) -> np.ndarray:
         cache = self.__dict__.setdefault("_masks", {})  # one boolean row per audience set, reused by every query
@@ -163,6 +207,10 @@ class LexicalIndex:
         covering = [v for v in self.views if set(key) <= set(v)] or list(self.views)
         return self.views[min(covering, key=lambda v: len(self.views[v].rows))]
 
+    def position(self, chunk_id: str) -> int | None:
+        """The chunk's row (in ``ids``, the BM25 views' masks and the passage table); None when it is not indexed."""
+        return self._positions().get(chunk_id)
+
     def _positions(self) -> dict[str, int]:
         if "_pos" not in self.__dict__:
             self.__dict__["_pos"] = {cid: i for i, cid in enumerate(self.ids)}
@@ -187,6 +235,8 @@ class LexicalIndex:
             published_ord=self.published_ord,
             **{f"rows-{name}": self.views[v].rows for name, v in names.items()},
         )
+        if self.table is not None:
+            self.table.save(tmp)
         head = {"format": CACHE_FORMAT, "generation": self.generation, "ids": self.ids, "views": sorted(names)}
         (tmp / "ids.json").write_text(json.dumps(head))
         old = folder.with_name(f"{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
@@ -212,6 +262,7 @@ class LexicalIndex:
                 saved = folder / f"bm25-{name}"
                 retriever = bm25s.BM25.load(str(saved)) if saved.exists() else None
                 views[tuple(name.split("+"))] = View(retriever, meta[f"rows-{name}"].astype(np.int64))
+            table = PassageTable.load(folder)
         except (OSError, ValueError, KeyError) as exc:
             log.info("lexical cache unusable (%s); it will be rebuilt", exc)
             return None
@@ -223,4 +274,5 @@ class LexicalIndex:
             kind=meta["kind"].astype(object),
             published_ord=meta["published_ord"],
             generation=int(head["generation"]),
+            table=table,
         )

@@ -113,6 +113,12 @@ class RetrievalSettings(BaseModel):
     compose_passages: int = Field(
         8, ge=1, le=50, description="Passages a composed answer draws its key points from (retrieved for broad questions)."
     )
+    record_cache: int = Field(
+        20_000,
+        ge=0,
+        description="Passages kept in memory once read (text, metadata, vector, window vectors; about 12 KB each), so a "
+        "search reads from Chroma only the candidates it has not seen in this generation of the index. 0: none kept.",
+    )
     superseded_weight: float = Field(
         0.8,
         ge=0.0,
