@@ -4,7 +4,8 @@
     python -m benchmarks.run --docs 10 --seconds 10 --min-chunks 20000   # a quick look
 
 Steps (each heavy one in its own child process, so models and Chroma clients never share one):
-ingest (ours per backend) -> embedding throughput per backend -> LangChain ingest -> unchanged re-ingest -> a >= 50,000-chunk index made by
+ingest (ours per backend) -> embedding throughput per backend -> LangChain ingest -> whole-process ingest (`cstassist
+ingest` vs the tutorial stack, fresh processes) -> unchanged re-ingest -> a >= 50,000-chunk index made by
 copying the ingested chunks -> in-process latency -> the service over HTTP per backend.
 Results: benchmarks/results/latest.json and latest.md.
 """
@@ -73,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wrk-concurrency", default="16,64", help="wrk connection counts (default 16,64)")
     p.add_argument("--wrk-seconds", type=float, default=15.0, help="length of each wrk run (default 15)")
     p.add_argument("--skip-embedding", action="store_true", help="leave out the embedding-only throughput step")
+    p.add_argument(
+        "--ingest-runs", type=int, default=3, help="fresh-process runs per stack for the whole-process ingest (default 3)"
+    )
+    p.add_argument("--skip-ingest-process", action="store_true", help="leave out the whole-process ingest step")
     p.add_argument("--profile", action="store_true", help="also cProfile in-process asks at scale (results/profile-ask.prof)")
     p.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
     p.add_argument("--keep", action="store_true", help="keep the working folder")
@@ -137,6 +142,29 @@ def main(argv: list[str] | None = None) -> int:
             r["steps_s"]["langchain"] = round(time.perf_counter() - t, 1)
             shutil.rmtree(work / "langchain", ignore_errors=True)
             loads.append(loadavg())
+
+        if not args.skip_ingest_process:
+            runs: list[dict[str, Any]] = []
+            for label, paths in (("bundled corpus", [cst]), (f"bundled corpus + {len(files)} HTML pages", [cst, docs])):
+                t = step(f"ingest, whole process, {label} (cstassist ingest vs the tutorial stack)")
+                extra = ["--skip-tutorial"] if args.skip_langchain else []
+                runs.append(
+                    child(
+                        "ingest_process",
+                        "--work",
+                        str(work / "ingest-process"),
+                        "--label",
+                        label,
+                        "--runs",
+                        str(args.ingest_runs),
+                        *extra,
+                        *map(str, paths),
+                    )
+                )
+                r["steps_s"][f"ingest_process_{label}"] = round(time.perf_counter() - t, 1)
+                loads.append(loadavg())
+            shutil.rmtree(work / "ingest-process", ignore_errors=True)
+            r["ingest_process"] = {"runs": runs, "rows": report.ingest_process_rows(runs)}
 
         t = step(f"unchanged re-ingest over {args.reingest_files} files")
         small = work / "corpus" / "small"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cstassist.chunking import CHUNKER_VERSION, chunk_elements, infer_title, redact_elements
+from cstassist.database import Database
 from cstassist.embedding import Embedder, create_embedder
 from cstassist.errors import CSTAssistError
 from cstassist.filetypes import detect
@@ -30,7 +31,8 @@ from cstassist.locking import DataDirLock
 from cstassist.manifest import MANIFEST_NAME, ManifestEntry, default_document_id, document_meta, load_manifest
 from cstassist.parsing import ParsedFile, Parser
 from cstassist.settings import Settings
-from cstassist.windows import WINDOW_SENTENCES, embed_windows
+from cstassist.state import Ledger
+from cstassist.windows import WINDOW_SENTENCES, embed_passages
 
 log = logging.getLogger("cstassist.ingest")
 
@@ -144,9 +146,39 @@ def ingest(
     shared PostgreSQL database an advisory lock makes an ingest from another host wait for this one.
     """
     with DataDirLock(settings.data_dir, exclusive=True, what="ingest"):
-        index = index or Index(settings)
-        with index.db.writer_lock("ingest"):
-            return _ingest(paths, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
+        if prune is None:
+            prune = not paths
+        files, roots = collect(list(paths) if paths else [settings.corpus_dir])
+        parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
+        try:
+            if index is None and _looks_changed(files, Ledger(Database.for_settings(settings))):
+                parser.start()  # its seconds of imports overlap with opening Chroma below
+            index = index or Index(settings)
+            with index.db.writer_lock("ingest"):
+                return _ingest_files(
+                    files, roots, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure, parser=parser
+                )
+        finally:
+            parser.close()
+
+
+def _looks_changed(files: list[SourceFile], ledger: Ledger) -> bool:
+    """Whether a file is new or changed by its size and time alone: a hint to start the parser early (the first pass
+    of ``_ingest_files`` decides what is parsed, and starts the parser itself when this hint was wrong)."""
+    rows = ledger.rows()
+    for sf in files:
+        row = rows.get(sf.document_id)
+        try:
+            st = sf.path.stat()
+        except OSError:
+            continue
+        if (
+            row is None
+            or row.status != "done"
+            or (row.size, row.mtime_ns, row.source) != (st.st_size, st.st_mtime_ns, str(sf.path))
+        ):
+            return True
+    return False
 
 
 def ingest_sources(
@@ -178,21 +210,6 @@ def ingest_sources(
         )
 
 
-def _ingest(
-    paths: Sequence[Path] | None,
-    settings: Settings,
-    *,
-    prune: bool | None,
-    index: Index,
-    embedder: Embedder | None,
-    on_failure: Callable[[str, str], None] | None,
-) -> IngestReport:
-    if prune is None:
-        prune = not paths
-    files, roots = collect(list(paths) if paths else [settings.corpus_dir])
-    return _ingest_files(files, roots, settings, prune=prune, index=index, embedder=embedder, on_failure=on_failure)
-
-
 def _ingest_files(
     files: list[SourceFile],
     roots: list[Path],
@@ -204,7 +221,10 @@ def _ingest_files(
     on_failure: Callable[[str, str], None] | None,
     force: bool = False,
     on_progress: Callable[[float, str], None] | None = None,
+    parser: Parser | None = None,
 ) -> IngestReport:
+    """``parser``: one the caller made (and may have started already); by default one is made here when a file
+    needs parsing. Either is closed once the files are parsed."""
     started = time.perf_counter()
     report = IngestReport()
     step = on_progress or (lambda fraction, stage: None)
@@ -227,12 +247,13 @@ def _ingest_files(
     work, seen = _plan(files, ledger, settings, report, on_failure, bar, force)
     failed = {name for name, _ in report.failed}
     _embedder = embedder
-    parser: Parser | None = None
     try:
-        # The parser child works on the next file while this process embeds the current one.
+        # The parser child works on the next file while this process embeds the current one. It starts first
+        # (its imports take seconds) and this process loads the embedding model meanwhile.
         if work:
-            parser = Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
+            parser = parser or Parser(settings.limits.parse_timeout_s, settings.limits.parse_memory_mb)
             parser.submit(work[0].sf.path, work[0].kind)
+            _embedder = _embedder or create_embedder(settings.embedding)
         for i, w in enumerate(work):
             name, doc_id = str(w.sf.path), w.sf.document_id
             step(0.1 + 0.7 * i / len(work), f"parsing {w.sf.relative}")
@@ -253,11 +274,12 @@ def _ingest_files(
             chunks = chunk_elements(
                 doc_id, elements, listing=(w.sf.entry.fields if w.sf.entry else {}).get("layout") == "listing"
             )
-            if _embedder is None:
-                _embedder = create_embedder(settings.embedding)
             step(0.1 + 0.7 * (i + 0.5) / len(work), f"embedding {len(chunks)} passages of {w.sf.relative}")
-            vectors = _embedder.embed([index_text(c.text, c.metadata(meta)) for c in chunks])
-            windows = embed_windows(_embedder, [c.text for c in chunks]) if settings.embedding.windows else None
+            passages = [index_text(c.text, c.metadata(meta)) for c in chunks]
+            if settings.embedding.windows:  # passages and windows in one call: batched by length together
+                vectors, windows = embed_passages(_embedder, passages, [c.text for c in chunks])  # type: ignore[arg-type]
+            else:
+                vectors, windows = _embedder.embed(passages), None  # type: ignore[union-attr]
             notes = [parsed.dropped_summary()] if parsed.dropped else []
             hidden = bool(parsed.dropped) or any(e.hidden for e in elements)
             if redacted:
@@ -284,7 +306,7 @@ def _ingest_files(
     finally:
         bar.close()
         if parser is not None:
-            parser.close()
+            parser.close()  # a caller's parser too: nothing is parsed after this point
 
     # A file that failed keeps its last good passages, except where the manifest now gives it another
     # audience: passages a manifest has made members-only must not stay readable as public ones.

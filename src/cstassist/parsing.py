@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,6 +246,8 @@ def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in th
     # Ctrl-C reaches the whole process group: the parent handles it and stops this child, which must not
     # print a KeyboardInterrupt traceback of its own; a parent that died is a quiet exit too (below).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # spaCy's thinc imports torch when it is installed (over a second, hundreds of MB), and nothing here uses it
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     install_offline_spacy()
     _warm_up()
     try:
@@ -252,10 +255,12 @@ def _worker(conn: Any, memory_mb: int) -> None:  # pragma: no cover - runs in th
         while True:
             msg = conn.recv()
             if msg is None:
-                return
+                break
             conn.send(_parse_reply(*msg, memory_mb=memory_mb))
     except (EOFError, OSError):  # the parent closed the pipe or died (BrokenPipeError is an OSError)
-        return
+        pass
+    # nothing to flush or clean up: skip the interpreter's teardown of spaCy and unstructured (about a second)
+    os._exit(0)
 
 
 def _parse_reply(path: str, kind: str, *, memory_mb: int) -> tuple[str, Any]:  # pragma: no cover - in the child
@@ -284,20 +289,37 @@ class Parser:
         self.startup_timeout_s = startup_timeout_s
         self._proc: Any = None
         self._conn: Any = None
+        self._ready = False
         self._submitted = 0.0
 
+    def start(self) -> None:
+        """Start the child now, without waiting for it: it imports the parsers (seconds) while the caller does other
+        work, instead of at the first ``submit``. Does nothing when it is running already."""
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+
     def _start(self) -> None:
+        """Start the child and return at once; ``receive`` waits for it to be ready before the file's time limit
+        starts."""
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
         self._proc = ctx.Process(target=_worker, args=(child, self.memory_mb), daemon=True, name="cstassist-parser")
         self._proc.start()
         child.close()
         self._conn = parent
-        if not parent.poll(self.startup_timeout_s):
-            self.close()
+        self._ready = False
+
+    def _await_ready(self) -> None:
+        try:
+            started = self._conn.poll(self.startup_timeout_s)
+            status = self._conn.recv()[0] if started else None
+        except (EOFError, OSError):
+            status = None
+        if status != "ready":
+            self._kill()
             raise RuntimeError("the parser process did not start")
-        status, _ = parent.recv()
-        assert status == "ready"
+        self._ready = True
+        self._submitted = max(self._submitted, time.monotonic())  # a file's time limit runs from here
 
     def parse(self, path: Path, kind: str) -> ParsedFile:
         """Parse one file and wait for its elements (``submit`` + ``receive``)."""
@@ -306,8 +328,7 @@ class Parser:
 
     def submit(self, path: Path, kind: str) -> None:
         """Hand a file to the child and return at once; ``receive`` gets its elements (one file at a time)."""
-        if self._proc is None or not self._proc.is_alive():
-            self._start()
+        self.start()
         self._conn.send((str(path), kind))
         self._submitted = time.monotonic()
 
@@ -319,6 +340,8 @@ class Parser:
         """
         if self._conn is None:  # the child was killed after the file was handed over
             raise UnreadableFile("the parser stopped before this file was parsed")
+        if not self._ready:
+            self._await_ready()
         try:
             ready = self._conn.poll(max(0.0, self.timeout_s - (time.monotonic() - self._submitted)))
         except (EOFError, OSError):
@@ -346,7 +369,7 @@ class Parser:
         self._conn = None
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
+        if self._proc is not None and self._proc.is_alive() and self._ready:  # a child still starting is just stopped
             try:
                 self._conn.send(None)
                 self._proc.join(2)

@@ -64,17 +64,33 @@ def decode(blob: str, dimension: int) -> np.ndarray:
 
 
 def embed_windows(embedder: Embedder, texts: list[str]) -> list[str]:
-    """For each passage text, its encoded window vectors ("" for a passage without sentences).
+    """For each passage text, its encoded window vectors ("" for a passage without sentences)."""
+    return embed_passages(embedder, [], texts)[1]
 
-    All windows of all passages go through the embedder in one call, so they batch well."""
+
+def embed_passages(embedder: Embedder, passages: list[str], texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The vectors of ``passages`` (the texts a passage is searched by) and, for each of ``texts`` (the passages'
+    own text), its encoded window vectors ("" for a passage without sentences).
+
+    Everything goes through the embedder in one call, so long and short texts are batched by length across all
+    of them; a text that occurs more than once (a window repeated in another passage, a one-sentence passage's
+    window equal to another's) is embedded once and its vector given to each occurrence.
+
+    >>> vectors, windows = embed_passages(embedder, ["Title\\nOne. Two. Three."], ["One. Two. Three."])
+    >>> vectors.shape, decode(windows[0], 384).shape
+    ((1, 384), (2, 384))
+    """
     per = [sentence_windows(t) for t in texts]
-    flat = [w for ws in per for w in ws]
-    vectors = embedder.embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
-    out, at = [], 0
+    wanted = [*passages, *(w for ws in per for w in ws)]
+    unique = list(dict.fromkeys(wanted))
+    vectors = embedder.embed(unique) if unique else np.zeros((0, embedder.dimension), dtype=np.float32)
+    at = {t: i for i, t in enumerate(unique)}
+    rows = vectors[[at[t] for t in wanted]] if wanted else vectors
+    out, start = [], len(passages)
     for ws in per:
-        out.append(encode(vectors[at : at + len(ws)]) if ws else "")
-        at += len(ws)
-    return out
+        out.append(encode(rows[start : start + len(ws)]) if ws else "")
+        start += len(ws)
+    return rows[: len(passages)], out
 
 
 def window_vectors(meta: dict[str, Any], dimension: int) -> np.ndarray | None:

@@ -14,6 +14,7 @@ from cstassist.windows import (
     MAX_WINDOWS,
     WINDOWS_KEY,
     decode,
+    embed_passages,
     encode,
     per_sentence,
     sentence_windows,
@@ -131,3 +132,50 @@ def test_ingest_with_windows_switched_off_stores_none_and_switching_them_on_re_e
     report = ingest([folder], on, embedder=embedder)
     assert report.updated and not report.unchanged  # the stored vectors depend on the setting
     assert all(WINDOWS_KEY in m for _, _, metas, _ in ChromaStore(on).iter_all() for m in metas)
+
+
+class _Recording:
+    """The real embedder, recording each call's texts."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.name, self.dimension, self.calls = inner, inner.name, inner.dimension, []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return self.inner.embed(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+def test_passages_and_windows_are_embedded_in_one_call_and_a_repeated_window_only_once(embedder):
+    shared = "Trustees hold the executive to account. Members appoint the trustees."
+    texts = [
+        f"The board sets the strategy of the trust. {shared}",
+        f"{shared} The accounts are published every year.",
+        shared,  # a two-sentence passage: its one window is the same text again
+    ]
+    passages = [f"Governance — part {i}\n{t}" for i, t in enumerate(texts)]
+    rec = _Recording(embedder)
+    vectors, windows = embed_passages(rec, passages, texts)
+    assert len(rec.calls) == 1
+    seen = rec.calls[0]
+    assert len(seen) == len(set(seen)) and seen.count(shared) == 1
+    assert set(seen) == set(passages) | {w for t in texts for w in sentence_windows(t)}
+    # every passage still gets one vector per window, in window order, and the shared one is the same vector
+    per = [decode(blob, embedder.dimension) for blob in windows]
+    assert [len(p) for p in per] == [len(sentence_windows(t)) for t in texts] == [2, 2, 1]
+    np.testing.assert_array_equal(per[0][1], per[1][0])
+    np.testing.assert_array_equal(per[0][1], per[2][0])
+    # each vector is the one its text gets on its own (stored at half precision)
+    alone = np.stack([embedder.embed_query(w) for w in sentence_windows(texts[0])])
+    np.testing.assert_array_equal(per[0], decode(encode(alone), embedder.dimension))
+    np.testing.assert_array_equal(vectors, np.stack([embedder.embed_query(p) for p in passages]))
+
+
+def test_passages_without_sentences_get_no_windows_and_no_call_is_made_for_nothing(embedder):
+    rec = _Recording(embedder)
+    vectors, windows = embed_passages(rec, [], [])
+    assert vectors.shape == (0, embedder.dimension) and windows == [] and rec.calls == []
+    vectors, windows = embed_passages(rec, ["Title\n   "], ["   "])
+    assert vectors.shape == (1, embedder.dimension) and windows == [""]

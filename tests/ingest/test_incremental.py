@@ -15,8 +15,8 @@ from cstassist.windows import sentence_windows
 
 
 def texts_embedded_for(texts: list[str]) -> int:
-    """How many texts ingest embeds for these passages: each passage, and each of its sentence windows."""
-    return sum(1 + len(sentence_windows(t)) for t in texts)
+    """How many texts ingest embeds for these passages: each passage, and each distinct sentence window."""
+    return len(texts) + len({w for t in texts for w in sentence_windows(t)})
 
 
 def _lexical_ids(settings: Settings) -> list[str]:
