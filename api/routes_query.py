@@ -96,6 +96,7 @@ async def ask(body: AskIn, request: Request, caller: CallerDep, services: Servic
     )
     payload = _payload(reply)
     services.metrics.answered(reply.answer.abstained)
+
     def record() -> None:  # database writes: kept off the event loop, in one hop
         services.feedback.record_answer(
             reply.answer_id, body.question, reply.answer.text, payload["citations"], reply.answer.abstained, caller.identity

@@ -226,10 +226,10 @@ def ingest_process_rows(runs: list[dict[str, Any]]) -> list[tuple[str, str, str,
     out = []
     for x in runs:
         before = f"{headline.BEFORE['ingest_bundled_s']} s" if x["label"] == "bundled corpus" else ""
-        tutorial = f"{x['tutorial_median_s']} s" if x.get("ratio") else ""
+        tutorial = f"{x['tutorial_median_s']:.1f} s" if x.get("ratio") else ""
         verdict = f"{x['ratio']}x: " + _verdict(x["ratio"], goal, True) if x.get("ratio") else "not measured"
         out.append(
-            (f"whole-process ingest, {x['label']} ({x['files']} files)", before, f"{x['ours_median_s']} s", tutorial,
+            (f"whole-process ingest, {x['label']} ({x['files']} files)", before, f"{x['ours_median_s']:.1f} s", tutorial,
              f">= {goal:g}x faster than the tutorial's", verdict)
         )  # fmt: skip
     return out

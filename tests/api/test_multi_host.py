@@ -104,6 +104,7 @@ def test_a_document_ingested_through_one_host_is_searchable_on_the_other(cluster
     assert done.returncode == 0, done.stderr[-2000:]
     took = _until(lambda: any(NEW_TERM in p["text"] for p in _search(cluster["b"], NEW_TERM).json()["results"]), 10)
     print(f"searchable on the other host {took:.1f} s after ingest finished")
+
     # its vector search reads the shared Chroma at once; its BM25 follows the new generation within a poll or two
     def caught_up() -> bool:
         r = httpx.get(f"{cluster['b']}/readyz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10).json()
