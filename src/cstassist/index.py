@@ -216,16 +216,6 @@ class Index:
         generation = (lexical or self.lexical()).generation
         return self._records.at(generation).get(ids, lambda missing: self.store.get(missing, audiences, with_vectors=True))
 
-    def lexical_search(
-        self,
-        query: str,
-        n: int,
-        filters: Filters,
-        also: list[str] = (),  # type: ignore[assignment]
-    ) -> tuple[list[tuple[str, float]], dict[str, float]]:
-        """BM25's top ``n`` and the BM25 scores of the chunks in ``also`` (see ``LexicalIndex.search_with``)."""
-        return self.lexical().search_with(query, n, filters, also)
-
     def passages(
         self,
         ids: list[str],
