@@ -25,6 +25,7 @@ from cstassist.evals import (
     evaluate,
     format_comparison,
     load_gold,
+    report_order,
     write_drafts,
     write_reports,
 )
@@ -98,7 +99,7 @@ class Evaluations:
     def list(self) -> list[dict[str, Any]]:
         """Past reports, newest first: name, when, the gold set's size, the modes and their summaries."""
         out = []
-        for path in sorted(self.reports_dir.glob("eval-*.json"), reverse=True):
+        for path in sorted(self.reports_dir.glob("eval-*.json"), key=report_order, reverse=True):
             try:
                 report = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):

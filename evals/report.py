@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -113,10 +114,33 @@ def write_reports(report: dict[str, Any], out_dir: Path = REPORTS_DIR) -> tuple[
     stamp = report["created"].replace("-", "").replace(":", "")
     data = json.dumps(report, indent=1, ensure_ascii=False)
     html = render_html(report, previous)
-    json_path, html_path = out_dir / f"eval-{stamp}.json", out_dir / f"eval-{stamp}.html"
+    json_path = _claim(out_dir, stamp)
+    html_path = json_path.with_suffix(".html")
     for path, text in ((json_path, data), (latest, data), (html_path, html), (out_dir / "latest.html", html)):
         path.write_text(text, encoding="utf-8")
     return json_path, html_path
+
+
+def _claim(out_dir: Path, stamp: str) -> Path:
+    """A report name no other run has: two runs finished within the same second (the resolution of
+    `created`) get eval-<stamp>.json and eval-<stamp>-2.json rather than one overwriting the other.
+    The name is taken with an exclusive create, so two jobs writing at once cannot both take it."""
+    for n in range(1, 10_000):
+        path = out_dir / (f"eval-{stamp}.json" if n == 1 else f"eval-{stamp}-{n}.json")
+        try:
+            with path.open("x", encoding="utf-8"):
+                return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{out_dir}: no free report name for {stamp}")
+
+
+def report_order(path: Path) -> tuple[str, int]:
+    """Sort key for report files, oldest first: the time stamp, then the run's number within that second."""
+    match = re.fullmatch(r"eval-(.+?)(?:-(\d+))?\.json", path.name)
+    if not match:
+        return (path.stem, 0)
+    return (match.group(1), int(match.group(2) or 1))
 
 
 _CSS = """

@@ -6,7 +6,7 @@ import copy
 import json
 import re
 
-from cstassist.evals import compare, format_comparison, format_table, write_reports
+from cstassist.evals import compare, format_comparison, format_table, report_order, write_reports
 from cstassist.evals.compare import _changes
 
 
@@ -76,3 +76,17 @@ def test_a_question_change_is_classified_by_rank_abstention_and_evidence():
     assert worse == ["now abstained (wrong)"]
     better, worse = _changes({**new, "first_hit_rank": None}, {**old, "answer": {"evidence_found": True}})
     assert better == ["miss -> rank 3", "now answered (correct)", "evidence now in the answer"] and worse == []
+
+
+def test_two_runs_in_the_same_second_keep_both_reports_and_sort_newest_last_written_first(eval_report, tmp_path):
+    first_json, _ = write_reports(eval_report, tmp_path)
+    again = copy.deepcopy(eval_report)
+    again["marker"] = "second"
+    second_json, second_html = write_reports(again, tmp_path)
+
+    assert first_json != second_json and second_html.stem == second_json.stem
+    assert json.loads(first_json.read_text())["created"] == json.loads(second_json.read_text())["created"]
+    assert "marker" not in json.loads(first_json.read_text())
+    assert json.loads(second_json.read_text())["marker"] == "second"
+    newest_first = sorted(tmp_path.glob("eval-*.json"), key=report_order, reverse=True)
+    assert newest_first == [second_json, first_json]
