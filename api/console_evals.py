@@ -35,7 +35,7 @@ from cstassist.staff import Jobs
 from cstassist.staff.jobs import Progress
 from cstassist.staff.questions import AskedQuestion
 
-_REPORT_NAME = re.compile(r"eval-[0-9TZ]+\.json")
+_REPORT_NAME = re.compile(r"eval-[0-9TZ]+(?:-[0-9]+)?\.json")  # a second run in the same second: -2
 
 
 class _CountingAssistant(Assistant):

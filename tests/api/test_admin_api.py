@@ -23,6 +23,7 @@ from admin_console import (
 from members_doc import MEMBERS_DOC_ID
 
 from cstassist.database import Database
+from cstassist.evals import write_reports
 
 pytestmark = pytest.mark.slow
 
@@ -367,6 +368,18 @@ def test_evaluations_run_in_the_background_and_two_reports_compare(staff):
     changes = staff.get("/v1/admin/evals/compare", params={"old": names[0], "new": names[1]}).json()
     assert "hybrid" in changes["modes"] and changes["text"]
     assert staff.get("/v1/admin/evals/../../etc/passwd.json").status_code == 404
+
+
+def test_a_second_report_written_in_the_same_second_is_listed_opened_and_compared(staff, svc):
+    first = staff.get("/v1/admin/evals").json()["reports"][-1]["name"]
+    report = staff.get(f"/v1/admin/evals/{first}").json()
+    again, _ = write_reports(report, svc.settings.admin.reports_dir)  # the same `created`: a -N name
+
+    assert again.name != first and again.name.startswith(first.removesuffix(".json") + "-")
+    assert again.name in {r["name"] for r in staff.get("/v1/admin/evals").json()["reports"]}
+    assert staff.get(f"/v1/admin/evals/{again.name}").json()["created"] == report["created"]
+    changes = staff.get("/v1/admin/evals/compare", params={"old": first, "new": again.name})
+    assert changes.status_code == 200 and "hybrid" in changes.json()["modes"]
 
 
 def test_every_staff_action_is_in_the_audit_log_with_who_and_when(staff):

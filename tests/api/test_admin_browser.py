@@ -106,6 +106,7 @@ def test_signing_in_needs_an_admin_key(page, svc, artifacts):
     page.locator(tid("signin-submit")).click()
     page.locator(tid("console")).wait_for()
     assert "ops-team" in page.locator(tid("who")).text_content()
+    row(page, "members-briefing-trustee-succession").wait_for()  # the list is fetched after the console shows
     assert row(page, "members-briefing-trustee-succession").count() == 1
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["cstassist_staff"]["httpOnly"] and cookies["cstassist_staff"]["sameSite"] == "Strict"
