@@ -9,7 +9,6 @@ the share of gold searches done (each mode searches every item once, after one w
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from cstassist.conversation import ConversationStore
 from cstassist.errors import BadRequest, NotFound
 from cstassist.evals import (
     DEFAULT_GOLD,
+    REPORT_NAME,
     EvalOptions,
     GoldItem,
     compare,
@@ -34,8 +34,6 @@ from cstassist.settings import Settings
 from cstassist.staff import Jobs
 from cstassist.staff.jobs import Progress
 from cstassist.staff.questions import AskedQuestion
-
-_REPORT_NAME = re.compile(r"eval-[0-9TZ]+(?:-[0-9]+)?\.json")  # a second run in the same second: -2
 
 
 class _CountingAssistant(Assistant):
@@ -117,7 +115,7 @@ class Evaluations:
         return out
 
     def path(self, name: str, suffix: str = ".json") -> Path:
-        if not _REPORT_NAME.fullmatch(name):
+        if not REPORT_NAME.fullmatch(name):
             raise NotFound(f"no report {name[:60]!r}")
         path = self.reports_dir / (name[: -len(".json")] + suffix)
         if not path.is_file():

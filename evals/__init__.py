@@ -13,7 +13,7 @@ from .feedback_cases import drafts_from_feedback, write_drafts
 from .gate import Thresholds, check_gate, load_thresholds
 from .gold import DEFAULT_GOLD, GoldError, GoldItem, Target, load_gold
 from .harness import MODES, EvalOptions, evaluate, open_assistant
-from .report import format_table, render_html, report_order, write_reports
+from .report import REPORT_NAME, format_table, render_html, report_order, write_reports
 
 __all__ = [
     "DEFAULT_GOLD",
@@ -38,6 +38,7 @@ __all__ = [
     "render_html",
     "sweep",
     "write_drafts",
+    "REPORT_NAME",
     "report_order",
     "write_reports",
 ]

@@ -135,9 +135,13 @@ def _claim(out_dir: Path, stamp: str) -> Path:
     raise FileExistsError(f"{out_dir}: no free report name for {stamp}")
 
 
+# the names _claim gives: eval-<stamp>.json, then eval-<stamp>-<n>.json for later runs in the same second
+REPORT_NAME = re.compile(r"eval-([0-9TZ]+)(?:-([0-9]+))?\.json")
+
+
 def report_order(path: Path) -> tuple[str, int]:
     """Sort key for report files, oldest first: the time stamp, then the run's number within that second."""
-    match = re.fullmatch(r"eval-(.+?)(?:-(\d+))?\.json", path.name)
+    match = REPORT_NAME.fullmatch(path.name)
     if not match:
         return (path.stem, 0)
     return (match.group(1), int(match.group(2) or 1))
